@@ -1,0 +1,1 @@
+"""Extractors: numbers (pure parsing), indicators and zero outcomes, problems and measures."""

@@ -1,0 +1,276 @@
+"""Quantified indicators and explicit zero outcomes, found on the normalised text.
+
+Numbers are matched on the text with one pattern (number, multiplier, 余/多, range, unit,
+qualifier); rules then reject what is not an indicator (slogans, titles, ordinals, rules of
+frequency, the article 一) and name what is counted from the words around the number.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+
+from ..results import Indicator
+from .lexicon import Lexicon, lexicon
+from .numbers import parse_number, scale
+
+_BOUNDARY = re.compile(r"[，。；！？、：\n（）“”]")
+_CLAUSE_BREAK = re.compile(r"[。；！？\n]")
+_BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]|“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
+_CHANGE = re.compile(r"(?:同比|环比|较上年同期|较去年同期|较上年|较去年|比上年|比去年|与上年相比|较\d{4}年)?"
+                     r"(?P<dir>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减)(?:了|为|达)?$")
+_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减"}
+_RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数)$")
+_AS_OF = re.compile(r"(?:截至|截止到|截止|截至到)(?P<date>[^，。；]{1,14}?(?:底|末|止|前|为止|日|月|年))")
+_PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|，)")
+_RULE = re.compile(r"每(?:[年月周日天季人户村社次个家]|季度|半年|学期|星期|万)")
+_ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_MAX_NAME = 18
+
+
+def extract_indicators(text: str, sentence_spans, section_of) -> list[Indicator]:
+    """All indicators and zeros in `text`, in order. `sentence_spans` are (start, end) pairs;
+    `section_of(pos)` gives the section id at an offset."""
+    lex = lexicon()
+    blocked = _blocked_mask(text, lex)
+    starts = [s for s, _ in sentence_spans]
+    found = []
+    for m in lex.quantity.finditer(text):
+        ind = _from_quantity(text, m, lex, blocked)
+        if ind:
+            found.append(ind)
+    for m in lex.percent_words.finditer(text):
+        ind = _from_fraction(text, m, lex, blocked)
+        if ind:
+            found.append(ind)
+    found.extend(_zeros(text, lex, blocked))
+    found.sort(key=lambda f: f["num_start"])
+    out = []
+    for f in found:
+        i = bisect.bisect_right(starts, f["num_start"]) - 1
+        s_start, s_end = sentence_spans[i] if i >= 0 else (0, len(text))
+        f.pop("num_start")
+        out.append(Indicator(sentence=text[s_start:s_end], section=section_of(f["start"]),
+                             text=text[f["start"]:f["end"]], **f))
+    return out
+
+
+def _blocked_mask(text: str, lex: Lexicon) -> bytearray:
+    """1 at every offset inside a slogan, a document title or number, or a short quotation."""
+    mask = bytearray(len(text))
+    for pattern in (lex.slogans, _BLOCKED_SPANS):
+        for m in pattern.finditer(text):
+            mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    return mask
+
+
+def _clause_start(text: str, pos: int, limit: int = 60) -> int:
+    floor = max(0, pos - limit)
+    for i in range(pos - 1, floor - 1, -1):
+        if _BOUNDARY.match(text, i):
+            return i + 1
+    return floor
+
+
+def _window_start(text: str, pos: int, limit: int = 120) -> int:
+    floor = max(0, pos - limit)
+    for i in range(pos - 1, floor - 1, -1):
+        if _CLAUSE_BREAK.match(text, i):
+            return i + 1
+    return floor
+
+
+def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> dict | None:
+    num, start = m.group("num"), m.start()
+    if blocked[start] or blocked[m.end() - 1]:
+        return None
+    before = text[start - 1] if start else ""
+    if before and (before.isascii() and before.isalnum() or before in ".第"):
+        return None
+    chinese = not num[0].isdigit()
+    if chinese and before in _ARTICLE_BLOCK:
+        return None
+    after = text[m.end()] if m.end() < len(text) else ""
+    if chinese and num == "一" and not m.group("mult") and not (m.group("q1") or m.group("q3")) \
+            and after and not _BOUNDARY.match(after):
+        return None  # 一名分管领导, 一个平台: the article, not a count
+    clause = _clause_start(text, start)
+    if _RULE.search(text, clause, start):
+        return None  # 每月巡河3次: a rule of frequency, not an achievement
+    try:
+        value = scale(num, m.group("mult"))
+        value_max = scale(m.group("num2"), m.group("mult2") or m.group("mult")) if m.group("num2") else None
+    except (ValueError, KeyError):
+        return None
+    unit, kind = lex.units[m.group("unit")]
+    if unit in ("%", "‰") and m.group("mult"):
+        return None
+    suffix_q = m.group("q3") or m.group("q2") or m.group("q1")
+    qualifier = lex.suffix_qualifiers[suffix_q] if suffix_q else "exact"
+    prefix = text[clause:start]
+    pm = lex.prefix_qualifier_re.search(prefix)
+    if pm:
+        prefix = prefix[:pm.start()]
+        if not suffix_q:
+            qualifier = lex.prefix_qualifiers[pm.group(0)]
+    direction = None
+    cm = _CHANGE.search(prefix)
+    if cm:
+        kind = "change"
+        direction = "down" if cm.group("dir") in _DOWN else "up"
+        prefix = prefix[:cm.start()]
+    elif unit == "个百分点":
+        kind = "change"
+    name, name_start, name_end = _name(text, clause, len(prefix), m.end(), kind, lex)
+    ev_start = min(clause + name_start, start) if name else start
+    ev_end = max(m.end(), name_end)
+    scope, scope_text = _scope(text, start, lex)
+    return dict(name=name, value=value, value_max=value_max, unit=unit, qualifier=qualifier, kind=kind,
+                start=ev_start, end=ev_end, scope=scope, scope_text=scope_text, direction=direction,
+                num_start=start, rule="quantity")
+
+
+def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> dict | None:
+    """百分之九十八 → 98 %, 三分之二 → 66.67 %."""
+    start = m.start()
+    if blocked[start]:
+        return None
+    den, num = m.group("den"), m.group("num")
+    try:
+        if den == "百":
+            value = parse_number(num)
+        else:
+            value = round(parse_number(num) / parse_number(den) * 100, 2)
+    except (ValueError, ZeroDivisionError):
+        return None
+    clause = _clause_start(text, start)
+    if _RULE.search(text, clause, start):
+        return None
+    prefix = text[clause:start]
+    qualifier = "exact"
+    pm = lex.prefix_qualifier_re.search(prefix)
+    if pm:
+        prefix, qualifier = prefix[:pm.start()], lex.prefix_qualifiers[pm.group(0)]
+    name, name_start, _ = _name(text, clause, len(prefix), m.end(), "rate", lex)
+    scope, scope_text = _scope(text, start, lex)
+    return dict(name=name, value=value, value_max=None, unit="%", qualifier=qualifier, kind="rate",
+                start=clause + name_start if name else start, end=m.end(), scope=scope,
+                scope_text=scope_text, direction=None, num_start=start, rule="fraction")
+
+
+def _scope(text: str, pos: int, lex: Lexicon) -> tuple[str | None, str | None]:
+    window = text[_window_start(text, pos):pos]
+    for scope, pattern in lex.scopes:
+        if pattern.search(window):
+            if scope == "as_of":
+                m = _AS_OF.search(window)
+                return scope, m.group("date") if m else None
+            return scope, None
+    return None, None
+
+
+def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex: Lexicon):
+    """(name, start, end): start relative to `clause` when the name precedes the number, or the
+    absolute end of a name that follows the unit (发放2000余份宣传资料)."""
+    prefix = text[clause:clause + prefix_len]
+    stripped = lex.lead_end.sub("", prefix)
+    if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
+        runs = _verb_runs(stripped, lex)
+        head = runs[0][1] if runs and runs[0][0] == 0 else 0
+        return _span_of(stripped, head, len(stripped), lex, unit_end)
+    runs = _verb_runs(stripped, lex)
+    last_end = runs[-1][1] if runs else 0
+    name = _trim(stripped[last_end:], lex)
+    if name:
+        return _span_of(stripped, last_end, len(stripped), lex, unit_end)
+    following = _following_object(text, unit_end, lex)
+    if following:
+        return following, clause + prefix_len, unit_end + len(following)
+    if runs:
+        prev_end = runs[-2][1] if len(runs) > 1 else 0
+        return _span_of(stripped, prev_end, last_end, lex, unit_end)
+    return "", clause + prefix_len, unit_end
+
+
+def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int):
+    piece = prefix[lo:hi]
+    name = _trim(piece, lex)
+    if not name:
+        return "", lo, unit_end
+    offset = lo + piece.find(name)
+    if len(name) > _MAX_NAME:
+        offset += len(name) - _MAX_NAME
+        name = name[-_MAX_NAME:]
+    return name, offset, unit_end
+
+
+def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int]]:
+    """(start, end) of runs of adjacent verbs; a verb before 的 modifies a noun and is skipped."""
+    runs: list[list[int]] = []
+    for v in lex.verbs.finditer(prefix):
+        if prefix.startswith("的", v.end()):
+            continue
+        if runs and runs[-1][1] == v.start():
+            runs[-1][1] = v.end()
+        else:
+            runs.append([v.start(), v.end()])
+    return [tuple(r) for r in runs]
+
+
+def _trim(name: str, lex: Lexicon) -> str:
+    previous = None
+    while name and name != previous:
+        previous = name
+        name = lex.determiners.sub("", name)
+        name = lex.lead_words.sub("", name)
+        name = lex.lead_end.sub("", name)
+    return name if _CJK.search(name or "") else ""
+
+
+def _following_object(text: str, pos: int, lex: Lexicon) -> str:
+    """The noun after a unit (2000余份 宣传资料), cut at punctuation, a verb or a tail word."""
+    end = pos
+    limit = min(len(text), pos + _MAX_NAME)
+    while end < limit and not _BOUNDARY.match(text, end):
+        end += 1
+    piece = text[pos:end]
+    if not piece or not _CJK.match(piece) or _PREPOSITION.match(piece):
+        return ""
+    cut = len(piece)
+    for pattern in (lex.verbs, lex.tail_words):
+        m = pattern.search(piece, 1)
+        if m:
+            cut = min(cut, m.start())
+    return _trim(piece[:cut], lex)
+
+
+def _zeros(text: str, lex: Lexicon, blocked: bytearray) -> list[dict]:
+    """全年无行政复议、行政诉讼案件 → two zeros; 实现零事故 → one; 未发生安全生产事故 → one."""
+    out = []
+    for m in lex.zero.finditer(text):
+        start = m.start()
+        if blocked[start] or text.startswith(("无论", "无法", "无需", "无缝", "无偿", "无私", "无人"), start):
+            continue
+        clause = _clause_start(text, start, limit=12)
+        lead = text[clause:start]
+        if lead and not lex.zero_context.search(lead) and not lex.zero_context.search(text[max(0, start - 8):start]):
+            continue
+        end = m.end()
+        while end < len(text) and end - m.end() < 40 and text[end] not in "，。；！？：\n（":
+            end += 1
+        body = text[m.end():end]
+        items = body.split("、")
+        if not items or not lex.zero_outcome.search(items[-1]) or len(items[-1]) > 16:
+            continue
+        scope, scope_text = _scope(text, start, lex)
+        pos = m.end()
+        for k, item in enumerate(items):
+            item_start, item_end = pos, pos + len(item)
+            pos = item_end + 1
+            name = item.removesuffix("发生").strip()
+            if not name or len(name) > 16:
+                continue
+            out.append(dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",
+                            start=start if k == 0 else item_start, end=item_end, scope=scope,
+                            scope_text=scope_text, direction=None, num_start=item_start, rule="zero"))
+    return out

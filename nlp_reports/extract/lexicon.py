@@ -1,0 +1,64 @@
+"""The compiled forms of the extraction lexicons, built once per process from the data files."""
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from ..resources import alternation, load
+from .numbers import ARABIC, CHINESE
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    quantity: re.Pattern          # number + multiplier + qualifier + unit
+    percent_words: re.Pattern     # 百分之九十八, 三分之二
+    units: dict                   # written unit → (unit, kind)
+    prefix_qualifiers: dict
+    suffix_qualifiers: dict
+    prefix_qualifier_re: re.Pattern
+    scopes: list                  # (scope, pattern)
+    slogans: re.Pattern
+    verbs: re.Pattern
+    lead_words: re.Pattern
+    lead_end: re.Pattern
+    determiners: re.Pattern
+    tail_words: re.Pattern
+    zero: re.Pattern
+    zero_outcome: re.Pattern
+    zero_context: re.Pattern
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    units_data = load("units.yaml")
+    units = {u: (spec.get("as", u), spec["kind"]) for u, spec in units_data.items()}
+    units.update({"%": ("%", "rate"), "‰": ("‰", "rate"), "个百分点": ("个百分点", "change"),
+                  "百分点": ("个百分点", "change")})
+    quals = load("qualifiers.yaml")
+    suffix = alternation(quals["suffix"])
+    quantity = re.compile(
+        rf"(?P<num>{ARABIC}|{CHINESE})(?P<mult>千万|百万|十万|万亿|[万亿千百])?(?P<q1>余|多)?"
+        rf"(?:(?P<sep>-|~|～|—|–|至|到)(?P<num2>{ARABIC}|{CHINESE})(?P<mult2>千万|百万|十万|[万亿千百])?(?P<q2>余|多)?)?"
+        rf"(?P<unit>{alternation(units)})(?P<q3>{suffix})?")
+    names = load("names.yaml")
+    zeros = load("zeros.yaml")
+    slogans = [str(p) for p in load("slogans.yaml")["phrases"]]
+    return Lexicon(
+        quantity=quantity,
+        percent_words=re.compile(rf"(?P<den>{CHINESE}|\d+)分之(?P<num>{CHINESE}|\d+(?:\.\d+)?)"),
+        units=units,
+        prefix_qualifiers=quals["prefix"],
+        suffix_qualifiers=quals["suffix"],
+        prefix_qualifier_re=re.compile(rf"(?:{alternation(quals['prefix'])})$"),
+        scopes=[(k, re.compile(v)) for k, v in quals["scope"].items()],
+        slogans=re.compile("|".join(sorted(slogans, key=len, reverse=True))),
+        verbs=re.compile(alternation(names["verbs"])),
+        lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
+        lead_end=re.compile(rf"(?:{alternation(names['lead_words'])})+$"),
+        determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
+        tail_words=re.compile(alternation(names["tail_words"])),
+        zero=re.compile(rf"{zeros['openers']}|{zeros['zero_prefix']}(?=(?:{alternation(zeros['outcomes'])}))"),
+        zero_outcome=re.compile(rf"(?:{alternation(zeros['outcomes'])})$"),
+        zero_context=re.compile(rf"{zeros['contexts']}$"),
+    )

@@ -1,0 +1,68 @@
+"""Numeral text → value. Pure functions, no lexicons.
+
+>>> parse_number("1,200")
+1200.0
+>>> parse_number("三十")
+30.0
+>>> parse_number("一万二千")
+12000.0
+>>> parse_number("二〇二三")
+2023.0
+>>> scale("1.2", "万")
+12000.0
+"""
+from __future__ import annotations
+
+import re
+
+CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+             "八": 8, "九": 9}
+CN_UNITS = {"十": 10, "百": 100, "千": 1000}
+CN_BIG = {"万": 10_000, "亿": 100_000_000}
+MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000,
+               "千万": 10_000_000, "百万": 1_000_000, "十万": 100_000, "万亿": 1e12}
+
+ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
+CHINESE = r"[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*"
+_ARABIC_RE = re.compile(rf"^{ARABIC}$")
+
+
+def parse_chinese(text: str) -> float:
+    """Value of a Chinese numeral: 十一, 二十三, 一百二十, 三千, 一万二千, 两, 二〇二三 (digit by digit)."""
+    if all(ch in CN_DIGITS for ch in text) and len(text) > 1:
+        return float("".join(str(CN_DIGITS[ch]) for ch in text))
+    total, section, digit = 0, 0, None
+    for ch in text:
+        if ch in CN_DIGITS:
+            digit = CN_DIGITS[ch]
+        elif ch in CN_UNITS:
+            section += (1 if digit is None else digit) * CN_UNITS[ch]
+            digit = None
+        elif ch in CN_BIG:
+            section += digit or 0
+            total = (total + section) * CN_BIG[ch] if ch == "亿" else total + section * CN_BIG[ch]
+            section, digit = 0, None
+        else:
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+    section += digit or 0
+    # 一万二 means 12000: a bare final digit after a big unit counts in the next lower place.
+    if digit and len(text) >= 3 and text[-2] in CN_BIG:
+        section = digit * CN_BIG[text[-2]] // 10
+    elif digit and len(text) >= 3 and text[-2] in CN_UNITS and text[-2] != "十":
+        section = section - digit + digit * CN_UNITS[text[-2]] // 10
+    return float(total + section)
+
+
+def parse_number(text: str) -> float:
+    """Value of an Arabic (with thousands separators) or Chinese numeral."""
+    if _ARABIC_RE.match(text):
+        return float(text.replace(",", ""))
+    return parse_chinese(text)
+
+
+def scale(number: str, multiplier: str | None) -> float:
+    """`number` times a written multiplier (万, 亿, 千, 百万 …), rounded to remove float noise."""
+    value = parse_number(number)
+    if multiplier:
+        value *= MULTIPLIERS[multiplier]
+    return round(value, 6)

@@ -1,0 +1,87 @@
+"""Title, place, place level, year and report type, read from the text."""
+from __future__ import annotations
+
+import functools
+import re
+
+from .resources import load
+from .results import Meta
+
+_HAN = "\u4e00-\u9fff"
+_AREA = "省|自治区|市|州|盟|县|旗|区|乡|镇|街道|社区|村|嘎查"
+_ORG = ("人民政府|政府|党委|党工委|街道办事处|办事处|管理委员会|管委会|委员会|委|局|办公室|办|中心|所|站|院|"
+        "公司|队|处|厅")
+_PLACE = re.compile(
+    rf"((?:[{_HAN}XＸx某]{{1,10}}?(?:{_AREA}))+(?:[{_HAN}]{{0,10}}?(?:{_ORG}))?|[{_HAN}]{{2,12}}?(?:{_ORG}))")
+_YEAR = re.compile(r"(20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年")
+_DROP_SUFFIX = re.compile(r"(?:人民政府|政府|党委|党工委|办事处)$")
+_DEPARTMENT = re.compile(rf"(?:{_ORG})$")
+_LEVEL_BY_SUFFIX = [("街道", "街道"), ("社区", "社区"), ("村", "村"), ("嘎查", "村"), ("镇", "镇"), ("乡", "乡"),
+                    ("区", "区"), ("县", "县"), ("旗", "县"), ("市", "市"), ("州", "市"), ("省", "省"),
+                    ("自治区", "省")]
+_TYPE_WORDS = re.compile(r"(?:关于|开展|推进|落实|20\d{2}|20[xX]{2}|年度|年|上半年|全年|法治|安全|意识形态|党风|"
+                         r"河长|生态|信访|优化|财务|预算|乡村|普法|述法|工作)")
+_OPENING = re.compile(rf"(?:^|[，。])(?:今年以来|[0-9]{{4}}年(?:以来|度)?|近年来|一年来)?[，]?((?:[{_HAN}XＸ某]{{1,10}}?(?:{_AREA}))(?:[{_HAN}]{{0,8}}?(?:{_ORG}))?)(?:坚持|始终|深入|认真|紧紧|全面|以|在|按照|严格)")
+
+
+@functools.cache
+def _types():
+    return [(t["label"], [re.compile(p) for p in t["patterns"]]) for t in load("report_types.yaml")]
+
+
+def report_type(title: str | None, head: str) -> str | None:
+    for text in (title or "", head):
+        for label, patterns in _types():
+            if any(p.search(text) for p in patterns):
+                return label
+    return None
+
+
+def place_of(title: str | None, head: str) -> str | None:
+    """The reporting unit: from the title's words before the year or the report's subject, else
+    from the opening paragraph (今年以来，X镇坚持…)."""
+    if title:
+        t = re.sub(r"^关于", "", title)
+        t = _YEAR.sub("|", t, count=1)
+        for part in t.split("|"):
+            m = _PLACE.match(part.strip())
+            if m and not _TYPE_WORDS.match(m.group(1)):
+                return _clean_place(m.group(1))
+    m = _OPENING.search(head)
+    if m:
+        return _clean_place(m.group(1))
+    return None
+
+
+def _clean_place(place: str) -> str:
+    place = place.replace("Ｘ", "X")
+    stripped = _DROP_SUFFIX.sub("", place)
+    return stripped if len(stripped) >= 2 else place
+
+
+def level_of(place: str | None) -> str | None:
+    if not place:
+        return None
+    if _DEPARTMENT.search(place):
+        return "部门"
+    for suffix, level in _LEVEL_BY_SUFFIX:
+        if place.endswith(suffix):
+            return level
+    return None
+
+
+def year_of(title: str | None, head: str) -> int | None:
+    """The year covered: the title's, else the first written in the opening; 20xx gives None."""
+    for text in (title or "", head[:300]):
+        m = _YEAR.search(text)
+        if m:
+            return int(m.group(1)) if m.group(1).isdigit() else None
+    return None
+
+
+def read_meta(text: str, title: str | None, place: str | None = None, year: int | None = None) -> Meta:
+    head = text[:600]
+    found_place = place or place_of(title, head)
+    return Meta(title=title, place=found_place, place_level=level_of(found_place),
+                year=year if year is not None else year_of(title, head),
+                report_type=report_type(title, head))

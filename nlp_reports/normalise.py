@@ -1,0 +1,98 @@
+"""Small str → str steps that turn scraped report text into the canonical text all offsets refer to.
+
+Digits, Latin letters and the signs that matter for numbers (% + . / -) are folded to ASCII;
+clause punctuation is folded to the Chinese full-width forms, so later patterns need one form only.
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+from .resources import load
+
+_CJK = "\u4e00-\u9fff\u3400-\u4dbf"
+# Full-width forms folded to ASCII (digits, letters and number signs).
+_TO_ASCII = {chr(0xFF10 + i): str(i) for i in range(10)}
+_TO_ASCII.update({chr(0xFF21 + i): chr(0x41 + i) for i in range(26)})
+_TO_ASCII.update({chr(0xFF41 + i): chr(0x61 + i) for i in range(26)})
+_TO_ASCII.update({"％": "%", "＋": "+", "．": ".", "／": "/", "－": "-", "～": "~", "＝": "=", "＜": "<",
+                  "＞": ">", "＃": "#", "＆": "&", "＊": "*", "＠": "@", "﹪": "%", "٪": "%",
+                  "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
+                  "\u200b": "", "\u200c": "", "\u200d": "", "\ufeff": "", "\u2060": "",
+                  "﹐": "，", "﹔": "；", "﹕": "：", "﹙": "（", "﹚": "）", "〔": "〔",
+                  "(": "（", ")": "）", ";": "；", "!": "！", "?": "？", "\t": " "})
+
+
+@functools.cache
+def _table() -> dict:
+    table = {ord(k): v for k, v in _TO_ASCII.items()}
+    for ch in map(chr, range(0x2F00, 0x2FD6)):  # Kangxi radicals: NFKC knows their ordinary forms
+        table[ord(ch)] = unicodedata.normalize("NFKC", ch)
+    for pair in load("normalise.yaml")["radicals"].split():
+        table[ord(pair[0])] = pair[1]
+    return table
+
+
+@functools.cache
+def _patterns():
+    data = load("normalise.yaml")
+    return (re.compile("|".join(data["markers"]), re.I),
+            re.compile("|".join(f"(?:{p})" for p in data["boiler_lines"]), re.I))
+
+
+_THOUSANDS = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
+_COLON = re.compile(r"(?<!\d):|:(?!\d)")
+_FULLSTOP = re.compile(rf"(?<=[{_CJK}”）])\.(?=[{_CJK}“（\s]|$)", re.M)
+_SPACES = re.compile(r"[ ]+")
+_INNER_SPACE = re.compile(r"(?<![A-Za-z]) +| +(?![A-Za-z])")
+_LINE_END = "。！？；：”」』…"
+_HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十\d]+）|\d+[.、]|第[一二三四五六七八九十]+[部章节]|[一二三四五六七八九十]是)")
+
+
+def fold_characters(text: str) -> str:
+    """Full-width digits/letters/signs to ASCII, look-alike radicals to ordinary characters."""
+    text = text.translate(_table())
+    return _THOUSANDS.sub(",", text)
+
+
+def fold_punctuation(text: str) -> str:
+    """ASCII clause punctuation written in Chinese text → the full-width forms (keeps 1,200 and 8:30)."""
+    text = re.sub(r",(?!\d{3}(?!\d))|(?<!\d),", "，", text)
+    text = _COLON.sub("：", text)
+    return _FULLSTOP.sub("。", text)
+
+
+def strip_markers(text: str) -> str:
+    """Scrape markers such as ##paidbegin## removed wherever they stand, even inside a word."""
+    return _patterns()[0].sub("", text)
+
+
+def tidy_lines(text: str) -> str:
+    """One paragraph per line: boiler lines dropped, wrapped lines joined, spaces tidied."""
+    boiler = _patterns()[1]
+    lines = []
+    for line in re.split(r"\r\n|\r|\n", text):
+        line = _INNER_SPACE.sub("", _SPACES.sub(" ", line.strip()))
+        if not line or boiler.search(line):
+            continue
+        if lines and _continues(lines[-1], line):
+            lines[-1] += line
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _continues(previous: str, line: str) -> bool:
+    """True when `line` is the rest of a sentence that a line break cut (not a new paragraph)."""
+    if previous[-1] in _LINE_END or _HEADING_START.match(line):
+        return False
+    if previous[-1] in "，、（“《" or previous[-1].isdigit() and line[0].isdigit():
+        return True
+    # A long line that stops without punctuation was wrapped; a short one is a heading or title.
+    return len(previous) >= 36 and line[0] not in "一二三四五六七八九十（第"
+
+
+def normalise(text: str) -> str:
+    """The canonical text: every offset the toolkit reports refers to this string."""
+    return tidy_lines(fold_punctuation(strip_markers(fold_characters(text))))

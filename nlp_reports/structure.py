@@ -1,0 +1,208 @@
+"""Sections, roles and sentences of a normalised report (one paragraph per line)."""
+from __future__ import annotations
+
+import functools
+import re
+
+from .resources import load
+from .results import Section
+
+CN = "一二三四五六七八九十"
+# (style, pattern): the style names a numbering habit; levels are given by the order styles appear.
+_MARKERS = [
+    ("part", re.compile(rf"^第([{CN}]{{1,3}})(?:部分|章|篇)[、：:\s]*")),
+    ("cn", re.compile(rf"^([{CN}]{{1,3}})[、.]\s*")),
+    ("paren_cn", re.compile(rf"^（([{CN}]{{1,3}})）[、.]?\s*")),
+    ("num", re.compile(r"^(\d{1,2})(?:[、]|\.(?!\d)|）)\s*")),
+    ("paren_num", re.compile(r"^（(\d{1,2})）\s*")),
+    ("enum", re.compile(rf"^([{CN}])是")),
+]
+_SENTENCE_END = re.compile(r"[。！？]")
+_LEAD = re.compile(r"^[^。！？：]{2,45}?[。！？：]")
+_TERMINAL = "。；，、！？"
+_DATE_LINE = re.compile(r"^(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇]{2})年\d{0,2}月?\d{0,2}日?$")
+_UNIT_LINE = re.compile(r"(?:人民政府|委员会|党委|办事处|党工委|局|办公室|管委会|中心|政府)$")
+_MAX_HEADING = 45
+
+
+@functools.cache
+def _cues():
+    data = load("cues.yaml")
+    roles = {k: re.compile(v) for k, v in data["roles"].items()}
+    openers = {k: re.compile(v) for k, v in data["part_openers"].items()}
+    return roles, openers
+
+
+def lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-empty line."""
+    spans, pos = [], 0
+    for line in text.split("\n"):
+        if line:
+            spans.append((pos, pos + len(line)))
+        pos += len(line) + 1
+    return spans
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence: split at 。！？ and line ends; the end includes the stop."""
+    spans = []
+    for start, end in lines(text):
+        s = start
+        for m in _SENTENCE_END.finditer(text, start, end):
+            if m.end() > s:
+                spans.append((s, m.end()))
+            s = m.end()
+        if s < end:
+            spans.append((s, end))
+    return spans
+
+
+def title_span(text: str) -> tuple[int, int] | None:
+    spans = lines(text)
+    if not spans:
+        return None
+    start, end = spans[0]
+    line = text[start:end]
+    if len(line) <= 60 and line[-1] not in "。；，" and not any(p.match(line) for _, p in _MARKERS):
+        return start, end
+    return None
+
+
+def role_of(heading: str) -> str | None:
+    """The role a heading's words announce, or None (problems and next steps before overview)."""
+    roles, _ = _cues()
+    found = [(m.start(), role) for role in ("problems", "next_steps", "overview")
+             if (m := roles[role].search(heading))]
+    return min(found)[1] if found else None
+
+
+def _heading_of(line: str, style: str | None) -> int | None:
+    """Length of the heading at the start of `line`, or None if the line is body text."""
+    if len(line) <= _MAX_HEADING and line[-1] not in _TERMINAL:
+        return len(line)
+    m = _LEAD.match(line)
+    if m:
+        return m.end()
+    if style in ("cn", "part", "paren_cn"):  # a top marker is a heading even before a long lead
+        cut = re.search(r"[，。；：]", line)
+        return cut.start() if cut else len(line)
+    return None
+
+
+def _unheaded_part(line: str, depth_role: str | None) -> str | None:
+    """Role of a paragraph that opens a new part without a heading (下一步，… / 清醒地认识到…)."""
+    _, openers = _cues()
+    first = re.split(r"[。！？]", line, maxsplit=1)[0]
+    if openers["next_steps"].search(first) and depth_role != "next_steps":
+        return "next_steps"
+    if openers["problems"].search(first) and depth_role not in ("problems", "next_steps"):
+        return "problems"
+    return None
+
+
+def _first_clause(line: str) -> int:
+    end = 0
+    for m in re.finditer(r"[，：。；]", line):
+        end = m.start()
+        if end >= 8:
+            return end
+    return end or min(len(line), _MAX_HEADING)
+
+
+def parse_sections(text: str) -> list[Section]:
+    """Sections in document order with levels, parents, roles and spans (text before the first
+    heading is the overview and is not a section)."""
+    title = title_span(text)
+    spans = lines(text)
+    tail = _signature_start(text, spans)
+    styles: list[str] = []
+    found = []  # (start, heading_end, level, number, role_hint)
+    for start, end in spans:
+        if title and start == title[0] or start >= tail:
+            continue
+        line = text[start:end]
+        style, number = None, None
+        for name, pattern in _MARKERS:
+            m = pattern.match(line)
+            if m:
+                style, number = name, m.group(1)
+                break
+        current_role = _current_top_role(found)
+        if style is None and len(line) <= 30 and line[-1] not in _TERMINAL and not _DATE_LINE.match(line):
+            style = "plain"
+        if style is None:
+            role = _unheaded_part(line, current_role)
+            if role:
+                found.append((start, start + _first_clause(line), 1, None, role, "unheaded"))
+            continue
+        hlen = _heading_of(line, style)
+        if hlen is None:
+            continue
+        if style == "enum":
+            owner = next((f for f in reversed(found) if f[5] != "enum"), None)
+            level = min(owner[2] + 1 if owner else 1, 3)
+        else:
+            if style not in styles:
+                styles.append(style)
+            level = min(styles.index(style) + 1, 3)
+        found.append((start, start + hlen, level, number, role_of(line[:hlen]), style))
+    return _build(text, found)
+
+
+def _current_top_role(found) -> str | None:
+    """Role announced by the innermost open section that announced one."""
+    for item in reversed(found):
+        if item[4]:
+            return item[4]
+        if item[2] == 1:
+            return None
+    return None
+
+
+def _signature_start(text: str, spans) -> int:
+    """Start of the closing unit-name / date lines, which are not headings."""
+    cut = len(text)
+    for start, end in reversed(spans[-3:]):
+        line = text[start:end]
+        if _DATE_LINE.match(line) or (len(line) <= 25 and _UNIT_LINE.search(line) and line[-1] not in _TERMINAL):
+            cut = start
+        else:
+            break
+    return cut
+
+
+def _build(text: str, found) -> list[Section]:
+    sections: list[Section] = []
+    roles: list[str] = []
+    ends = _ends(text, found)
+    for i, (start, hend, level, number, role_hint, _style) in enumerate(found):
+        parent = next((j for j in range(i - 1, -1, -1) if found[j][2] < level), None)
+        heading = text[start:hend].rstrip("。：:")
+        role = role_hint
+        if role is None:
+            role = roles[parent] if parent is not None and roles[parent] in ("problems", "next_steps") else "practice"
+        roles.append(role)
+        sections.append(Section(id=i, parent=parent, level=level, number=number, heading=heading, role=role,
+                                start=start, end=ends[i], body_start=hend))
+    return sections
+
+
+def _ends(text: str, found) -> list[int]:
+    ends = []
+    for i, item in enumerate(found):
+        end = len(text)
+        for later in found[i + 1:]:
+            if later[2] <= item[2]:
+                end = later[0]
+                break
+        ends.append(end)
+    return ends
+
+
+def section_at(sections: list[Section], pos: int) -> int | None:
+    """Id of the innermost section containing offset `pos`."""
+    best = None
+    for s in sections:
+        if s.start <= pos < s.end and (best is None or s.level >= best.level):
+            best = s
+    return best.id if best else None
