@@ -91,25 +91,46 @@ def _decode(raw: bytes, path: str) -> tuple[str, str]:
         return _strict(raw[3:], "utf-8", path), "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _strict(raw, "utf-16", path), "utf-16"
-    # UTF-16 without a BOM: every other byte of ASCII-range text is NUL.
-    if len(raw) >= 4 and raw.count(b"\x00") > len(raw) // 4:
-        for enc in ("utf-16-le", "utf-16-be"):
-            try:
-                text = raw.decode(enc)
-            except UnicodeDecodeError:
-                continue
-            if not _looks_binary(text):
-                return text, enc
-        raise InputError("binary file (contains NUL bytes), not a text report", path)
-    for enc in ("utf-8", "gb18030"):
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None:
+        if _looks_binary(text):
+            raise InputError("binary file (control characters), not a text report", path)
+        return text, "utf-8"
+    # Not UTF-8: GB18030, or UTF-16 without a byte-order mark; keep the reading that looks most
+    # like Chinese text (GB2312 covers the common characters, garbage falls outside it).
+    best = None
+    for enc in ("gb18030", "utf-16-le", "utf-16-be"):
         try:
             text = raw.decode(enc)
         except UnicodeDecodeError:
             continue
-        if _looks_binary(text):
-            raise InputError("binary file (control characters), not a text report", path)
-        return text, enc
-    raise InputError("cannot decode as UTF-8, UTF-16 or GB18030 text", path)
+        score = _plausibility(text)
+        if best is None or score > best[0]:
+            best = (score, text, enc)
+    if best is None or best[0] < 0.6:
+        raise InputError("cannot decode as UTF-8, UTF-16 or GB18030 text (binary or mojibake?)", path)
+    if _looks_binary(best[1]):
+        raise InputError("binary file (control characters), not a text report", path)
+    return best[1], best[2]
+
+
+def _plausibility(text: str) -> float:
+    """Share of characters that are printable ASCII or common Chinese (GB2312) characters."""
+    sample = text[:4000]
+    good = 0
+    for ch in sample:
+        if " " <= ch <= "~" or ch in "\n\r\t":
+            good += 1
+        else:
+            try:
+                ch.encode("gb2312")
+                good += 1
+            except UnicodeEncodeError:
+                pass
+    return good / max(1, len(sample))
 
 
 def _strict(raw: bytes, encoding: str, path: str) -> str:

@@ -18,7 +18,8 @@ _MARKERS = [
     ("enum", re.compile(rf"^([{CN}])是")),
 ]
 _SENTENCE_END = re.compile(r"[。！？]")
-_LEAD = re.compile(r"^[^。！？：]{2,45}?[。！？：]")
+_LEAD = re.compile(r"^[^。！？：；]{2,45}?[。！？：]")
+_INLINE_ENUM = re.compile(r"[；，。][一二三四五六七八九十]是")
 _TERMINAL = "。；，、！？"
 _DATE_LINE = re.compile(r"^(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇]{2})年\d{0,2}月?\d{0,2}日?$")
 _UNIT_LINE = re.compile(r"(?:人民政府|委员会|党委|办事处|党工委|局|办公室|管委会|中心|政府)$")
@@ -138,8 +139,10 @@ def parse_sections(text: str) -> list[Section]:
         hlen = _heading_of(line, style)
         if hlen is None:
             continue
-        if style == "enum":
-            owner = next((f for f in reversed(found) if f[5] != "enum"), None)
+        if style == "enum" and _INLINE_ENUM.search(line, 0, hlen + 3):
+            continue  # 一是…；二是…： an enumeration inside a paragraph, not sub-sections
+        if style in ("enum", "plain"):
+            owner = next((f for f in reversed(found) if f[5] not in ("enum", "plain")), None)
             level = min(owner[2] + 1 if owner else 1, 3)
         else:
             if style not in styles:

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 
 from .errors import DataError
 from .resources import data_path, load
 
 BACKENDS = ("rjieba", "jieba")
+# jieba-rs keeps "1-11" whole where jieba splits it into 1 / - / 11; split such tokens the way
+# jieba does so that both backends give the same words.
+_JOINERS = re.compile(r"[-+#&_]")
+_PIECES = re.compile(r"[A-Za-z0-9]+(?:\.\d+)?%?|.", re.S)
 
 
 class Tokenizer:
@@ -43,7 +48,16 @@ class Tokenizer:
     def cut(self, text: str) -> list[str]:
         if self._impl is None:
             self._load()
-        return self._cut(text)
+        words = self._cut(text)
+        if not _JOINERS.search(text):
+            return words
+        out = []
+        for w in words:
+            if len(w) > 1 and w[0].isascii() and _JOINERS.search(w):
+                out.extend(_PIECES.findall(w))
+            else:
+                out.append(w)
+        return out
 
 
 def default_backend() -> str:

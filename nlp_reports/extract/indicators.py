@@ -176,7 +176,7 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     stripped = lex.lead_end.sub("", prefix)
     if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
         runs = _verb_runs(stripped, lex)
-        head = runs[0][1] if runs and runs[0][0] == 0 else 0
+        head = runs[0][1] if runs and runs[0][0] == 0 and len(stripped) - runs[0][1] >= 3 else 0
         return _span_of(stripped, head, len(stripped), lex, unit_end)
     runs = _verb_runs(stripped, lex)
     last_end = runs[-1][1] if runs else 0

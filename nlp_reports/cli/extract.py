@@ -1,45 +1,15 @@
-"""The `nlp-reports` command: parse options, call the library, format. Nothing else."""
+"""`nlp-reports extract`: one report (or several) → metadata, sections, indicators, items."""
 from __future__ import annotations
 
 import sys
 
 import click
 
-from . import __version__
-from .errors import ReportError
+from ..errors import ReportError
+from .common import Output, fail
 
 
-def fail(exc: ReportError) -> None:
-    """One line on stderr naming the file and the reason."""
-    click.echo(f"nlp-reports: error: {exc}", err=True)
-
-
-class Output:
-    """Writes to stdout or, with -o, to a file replaced atomically at the end."""
-
-    def __init__(self, path):
-        self.path, self.parts = path, []
-
-    def write(self, text: str) -> None:
-        if self.path:
-            self.parts.append(text)
-        else:
-            click.echo(text)
-
-    def close(self) -> None:
-        if self.path:
-            from .atomic import write_text_atomic
-
-            write_text_atomic(self.path, "\n".join(self.parts) + "\n")
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="nlp-reports")
-def main():
-    """Turn Chinese local-government self-inspection and annual work reports into data."""
-
-
-@main.command()
+@click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
               show_default=True, help="table for people; json (one document), jsonl (a line per file), csv (a row per indicator).")
@@ -56,8 +26,8 @@ def extract(paths, fmt, output, place, year, no_text):
         nlp-reports extract --format json -o report.json report.docx
         nlp-reports extract --format csv reports/*.txt > indicators.csv
     """
-    from .analyse import analyse_file
-    from . import render
+    from ..analyse import analyse_file
+    from .. import render
 
     out, failed, reports = Output(output), 0, []
     for n, path in enumerate(paths):
@@ -85,3 +55,6 @@ def extract(paths, fmt, output, place, year, no_text):
         fail(exc)
         sys.exit(exc.exit_code)
     sys.exit(failed)
+
+
+COMMANDS = [extract]

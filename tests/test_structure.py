@@ -1,0 +1,50 @@
+from nlp_reports.normalise import normalise
+from nlp_reports.structure import parse_sections, sentences
+
+REPORT = """长寿镇2022年安全生产工作自查报告
+今年以来，我镇认真贯彻落实上级安全生产工作部署，现将有关情况报告如下。
+第一部分 主要工作开展情况
+（一）强化组织领导
+镇党委、政府主要领导亲自抓，召开专题会议6次。
+1.压实企业主体责任。全年检查企业120家次。
+2.开展隐患排查整治。排查隐患86处，已整改83处。
+（二）加强宣传教育
+举办培训班3期。
+第二部分 存在的问题
+一是部分企业主体责任落实不到位；二是隐患整改不够及时。
+第三部分 下一步工作打算
+持续开展隐患排查
+继续加大检查力度，确保不发生较大以上事故。
+长寿镇人民政府
+2022年12月20日"""
+
+
+def test_heading_styles_levels_parents_and_roles():
+    text = normalise(REPORT)
+    secs = parse_sections(text)
+    got = [(s.level, s.heading, s.role, s.parent) for s in secs]
+    assert got == [
+        (1, "第一部分主要工作开展情况", "practice", None),
+        (2, "（一）强化组织领导", "practice", 0),
+        (3, "1.压实企业主体责任", "practice", 1),
+        (3, "2.开展隐患排查整治", "practice", 1),
+        (2, "（二）加强宣传教育", "practice", 0),
+        (1, "第二部分存在的问题", "problems", None),
+        (1, "第三部分下一步工作打算", "next_steps", None),
+        (2, "持续开展隐患排查", "next_steps", 6),
+    ]
+    # The closing unit name and date are not headings.
+    assert all("人民政府" not in s.heading for s in secs)
+
+
+def test_problem_items_split_from_an_enumerated_paragraph():
+    from nlp_reports.extract.items import extract_items
+
+    text = normalise(REPORT)
+    items = extract_items(text, parse_sections(text), "problems")
+    assert [i.text for i in items] == ["部分企业主体责任落实不到位", "隐患整改不够及时"]
+
+
+def test_sentences_split_at_stops_and_lines():
+    text = "开展活动3次。发放资料200份！\n群众满意"
+    assert [text[a:b] for a, b in sentences(text)] == ["开展活动3次。", "发放资料200份！", "群众满意"]
