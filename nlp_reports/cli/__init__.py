@@ -15,9 +15,9 @@ def main():
 
 
 def _register():
-    from . import extract
+    from . import evaluate, extract
 
-    for module in (extract,):
+    for module in (extract, evaluate):
         for command in module.COMMANDS:
             main.add_command(command)
 
