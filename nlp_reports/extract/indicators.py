@@ -13,12 +13,15 @@ from ..results import Indicator
 from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
 
-_BOUNDARY = re.compile(r"[，。；！？、：\n（）“”]")
+_BOUNDARY = re.compile(r"[，。；！？、：\n]")
+_COMMA_CLAUSE = re.compile(r"[，。；！？：\n]")
 _CLAUSE_BREAK = re.compile(r"[。；！？\n]")
 _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]|“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
-_CHANGE = re.compile(r"(?:同比|环比|较上年同期|较去年同期|较上年|较去年|比上年|比去年|与上年相比|较\d{4}年)?"
-                     r"(?P<dir>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减)(?:了|为|达)?$")
-_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减"}
+_COMPARATOR = r"(?:同比|环比|较上年同期|较去年同期|较上年|较去年|比上年|比去年|与上年相比|较\d{4}年|较上一年|比上一年)"
+_CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|多出|多了|少了|多|少|增|减)"
+                     r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减))(?:了|为|达|约|近)?$")
+_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "少了", "少", "减"}
+_THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数)$")
 _AS_OF = re.compile(r"(?:截至|截止到|截止|截至到)(?P<date>[^，。；]{1,14}?(?:底|末|止|前|为止|日|月|年))")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|，)")
@@ -46,9 +49,15 @@ def extract_indicators(text: str, sentence_spans, section_of) -> list[Indicator]
     found.extend(_zeros(text, lex, blocked))
     found.sort(key=lambda f: f["num_start"])
     out = []
+    previous = {}  # sentence index → last name given in it
     for f in found:
         i = bisect.bisect_right(starts, f["num_start"]) - 1
         s_start, s_end = sentence_spans[i] if i >= 0 else (0, len(text))
+        if not f["name"] and i in previous:
+            # 培育法律明白人56名，较上年增加15名: a change or a bare count names the thing just named.
+            f["name"] = previous[i]
+        elif f["name"]:
+            previous[i] = f["name"]
         f.pop("num_start")
         out.append(Indicator(sentence=text[s_start:s_end], section=section_of(f["start"]),
                              text=text[f["start"]:f["end"]], **f))
@@ -68,6 +77,14 @@ def _clause_start(text: str, pos: int, limit: int = 60) -> int:
     floor = max(0, pos - limit)
     for i in range(pos - 1, floor - 1, -1):
         if _BOUNDARY.match(text, i):
+            return i + 1
+    return floor
+
+
+def _comma_clause_start(text: str, pos: int, limit: int = 60) -> int:
+    floor = max(0, pos - limit)
+    for i in range(pos - 1, floor - 1, -1):
+        if _COMMA_CLAUSE.match(text, i):
             return i + 1
     return floor
 
@@ -95,14 +112,18 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
             and after and not _BOUNDARY.match(after):
         return None  # 一名分管领导, 一个平台: the article, not a count
     clause = _clause_start(text, start)
-    if _RULE.search(text, clause, start):
+    if _RULE.search(text, _comma_clause_start(text, start), start):
         return None  # 每月巡河3次: a rule of frequency, not an achievement
+    unit, kind, arabic_only = lex.units[m.group("unit")]
+    if arabic_only and chinese:
+        return None
+    if m.group("q3") in ("以上", "以下", "以内") and _THRESHOLD_NEXT.match(after):
+        return None  # 50万元以上的项目, 较大以上事故: a threshold, not a quantity
     try:
         value = scale(num, m.group("mult"))
         value_max = scale(m.group("num2"), m.group("mult2") or m.group("mult")) if m.group("num2") else None
     except (ValueError, KeyError):
         return None
-    unit, kind = lex.units[m.group("unit")]
     if unit in ("%", "‰") and m.group("mult"):
         return None
     suffix_q = m.group("q3") or m.group("q2") or m.group("q1")
@@ -113,11 +134,13 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         prefix = prefix[:pm.start()]
         if not suffix_q:
             qualifier = lex.prefix_qualifiers[pm.group(0)]
+        if after == "的" and pm.group(0) in ("低于", "高于", "超过", "不足", "不到"):
+            return None  # 支出进度低于40%的项目: a threshold
     direction = None
     cm = _CHANGE.search(prefix)
     if cm:
         kind = "change"
-        direction = "down" if cm.group("dir") in _DOWN else "up"
+        direction = "down" if (cm.group("dir1") or cm.group("dir2")) in _DOWN else "up"
         prefix = prefix[:cm.start()]
     elif unit == "个百分点":
         kind = "change"
@@ -178,14 +201,14 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
         runs = _verb_runs(stripped, lex)
         head = runs[0][1] if runs and runs[0][0] == 0 and len(stripped) - runs[0][1] >= 3 else 0
         return _span_of(stripped, head, len(stripped), lex, unit_end)
+    following = _following_object(text, unit_end, lex)
+    if following:  # 覆盖12个行政村, 发放2000余份宣传资料: the counted noun follows the unit
+        return following, clause + prefix_len, unit_end + len(following)
     runs = _verb_runs(stripped, lex)
     last_end = runs[-1][1] if runs else 0
     name = _trim(stripped[last_end:], lex)
     if name:
         return _span_of(stripped, last_end, len(stripped), lex, unit_end)
-    following = _following_object(text, unit_end, lex)
-    if following:
-        return following, clause + prefix_len, unit_end + len(following)
     if runs:
         prev_end = runs[-2][1] if len(runs) > 1 else 0
         return _span_of(stripped, prev_end, last_end, lex, unit_end)

@@ -13,7 +13,7 @@ from .numbers import ARABIC, CHINESE
 class Lexicon:
     quantity: re.Pattern          # number + multiplier + qualifier + unit
     percent_words: re.Pattern     # 百分之九十八, 三分之二
-    units: dict                   # written unit → (unit, kind)
+    units: dict                   # written unit → (unit, kind, only after Arabic digits)
     prefix_qualifiers: dict
     suffix_qualifiers: dict
     prefix_qualifier_re: re.Pattern
@@ -32,9 +32,9 @@ class Lexicon:
 @functools.cache
 def lexicon() -> Lexicon:
     units_data = load("units.yaml")
-    units = {u: (spec.get("as", u), spec["kind"]) for u, spec in units_data.items()}
-    units.update({"%": ("%", "rate"), "‰": ("‰", "rate"), "个百分点": ("个百分点", "change"),
-                  "百分点": ("个百分点", "change")})
+    units = {u: (spec.get("as", u), spec["kind"], bool(spec.get("arabic_only"))) for u, spec in units_data.items()}
+    units.update({"%": ("%", "rate", False), "‰": ("‰", "rate", False), "个百分点": ("个百分点", "change", False),
+                  "百分点": ("个百分点", "change", False)})
     quals = load("qualifiers.yaml")
     suffix = alternation(quals["suffix"])
     quantity = re.compile(
