@@ -267,33 +267,50 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     return _trim(piece[:cut], lex)
 
 
+_ZERO_STOP = "，。；！？：\n"
+_ONE = re.compile(r"^(?:一起|一例|一件|一宗|一个|一名|一条|一次|一)")
+
+
 def _zeros(text: str, lex: Lexicon, blocked: bytearray) -> list[dict]:
-    """全年无行政复议、行政诉讼案件 → two zeros; 实现零事故 → one; 未发生安全生产事故 → one."""
+    """全年无行政复议、行政诉讼案件 → two zeros; 未发生较大以上事故 → one; 再犯罪率为零 → one."""
     out = []
     for m in lex.zero.finditer(text):
         start = m.start()
-        if blocked[start] or text.startswith(("无论", "无法", "无需", "无缝", "无偿", "无私", "无人"), start):
+        if blocked[start] or text.startswith(("无论", "无法", "无需", "无缝", "无偿", "无私", "无人", "无纸", "无害", "无证"), start):
             continue
-        clause = _clause_start(text, start, limit=12)
-        lead = text[clause:start]
-        if lead and not lex.zero_context.search(lead) and not lex.zero_context.search(text[max(0, start - 8):start]):
-            continue
+        strong = lex.zero_strong.fullmatch(m.group(0))
+        if not strong:
+            lead = text[_clause_start(text, start, limit=12):start]
+            if lead and not lex.zero_context.search(lead):
+                continue
         end = m.end()
-        while end < len(text) and end - m.end() < 40 and text[end] not in "，。；！？：\n（":
+        while end < len(text) and end - m.end() < 40 and text[end] not in _ZERO_STOP:
             end += 1
         body = text[m.end():end]
-        items = body.split("、")
-        if not items or not lex.zero_outcome.search(items[-1]) or len(items[-1]) > 16:
+        if lex.zero_suffix.search(body):
+            continue  # handled below as 'X为零'
+        if not strong and (not lex.zero_outcome.search(body.split("、")[-1]) or len(body) > 24):
             continue
-        scope, scope_text = _scope(text, start, lex)
-        pos = m.end()
-        for k, item in enumerate(items):
-            item_start, item_end = pos, pos + len(item)
-            pos = item_end + 1
-            name = item.removesuffix("发生").strip()
-            if not name or len(name) > 16:
-                continue
-            out.append(dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",
-                            start=start if k == 0 else item_start, end=item_end, scope=scope,
-                            scope_text=scope_text, direction=None, num_start=item_start, rule="zero"))
+        out += _zero_items(text, lex, start, m.end(), body)
+    for m in lex.zero_suffix.finditer(text):
+        clause = _comma_clause_start(text, m.start())
+        body = text[clause:m.start()]
+        body = lex.lead_words.sub("", body)
+        if body and not blocked[m.start()]:
+            out += _zero_items(text, lex, m.start() - len(body), m.start() - len(body), body)
     return out
+
+
+def _zero_items(text: str, lex: Lexicon, ev_start: int, body_start: int, body: str) -> list[dict]:
+    scope, scope_text = _scope(text, ev_start, lex)
+    items, pos = [], body_start
+    for k, item in enumerate(body.split("、")):
+        item_start, item_end = pos, pos + len(item)
+        pos = item_end + 1
+        name = _ONE.sub("", item).removesuffix("发生").strip()
+        if not name or len(name) > 30 or not _CJK.search(name):
+            continue
+        items.append(dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",
+                          start=ev_start if k == 0 else item_start, end=item_end, scope=scope,
+                          scope_text=scope_text, direction=None, num_start=item_start, rule="zero"))
+    return items

@@ -27,6 +27,8 @@ class Lexicon:
     zero: re.Pattern
     zero_outcome: re.Pattern
     zero_context: re.Pattern
+    zero_strong: re.Pattern
+    zero_suffix: re.Pattern
 
 
 @functools.cache
@@ -61,4 +63,6 @@ def lexicon() -> Lexicon:
         zero=re.compile(rf"{zeros['openers']}|{zeros['zero_prefix']}(?=(?:{alternation(zeros['outcomes'])}))"),
         zero_outcome=re.compile(rf"(?:{alternation(zeros['outcomes'])})$"),
         zero_context=re.compile(rf"{zeros['contexts']}$"),
+        zero_strong=re.compile(zeros['strong']),
+        zero_suffix=re.compile(zeros['suffix']),
     )
