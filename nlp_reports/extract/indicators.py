@@ -42,12 +42,14 @@ def extract_indicators(text: str, sentence_spans, section_of) -> list[Indicator]
         ind = _from_quantity(text, m, lex, blocked)
         if ind:
             found.append(ind)
+            found.extend(_shared_list(text, ind, lex))
     for m in lex.percent_words.finditer(text):
         ind = _from_fraction(text, m, lex, blocked)
         if ind:
             found.append(ind)
+            found.extend(_shared_list(text, ind, lex))
     found.extend(_zeros(text, lex, blocked))
-    found.sort(key=lambda f: f["num_start"])
+    found.sort(key=lambda f: (f["num_start"], f["start"]))
     out = []
     previous = {}  # sentence index → last name given in it
     for f in found:
@@ -154,31 +156,64 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
 
 
 def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> dict | None:
-    """百分之九十八 → 98 %, 三分之二 → 66.67 %."""
+    """百分之九十八 → 98 %, 千分之三 → 3 ‰, 三分之二 → 66.67 %, 六成 → 60 %."""
     start = m.start()
     if blocked[start]:
         return None
-    den, num = m.group("den"), m.group("num")
+    den, num, unit = m.group("den"), m.group("num"), "%"
+    tenths = m.group("tenths") or m.group("tenths2")
     try:
-        if den == "百":
+        if tenths:
+            value = parse_number(tenths) * 10
+        elif den == "百":
             value = parse_number(num)
+        elif den == "千":
+            value, unit = parse_number(num), "‰"
         else:
             value = round(parse_number(num) / parse_number(den) * 100, 2)
     except (ValueError, ZeroDivisionError):
         return None
     clause = _clause_start(text, start)
-    if _RULE.search(text, clause, start):
+    if _RULE.search(text, _comma_clause_start(text, start), start):
         return None
     prefix = text[clause:start]
-    qualifier = "exact"
+    q = m.group("q") or m.group("q2") or m.group("q3")
+    qualifier = lex.suffix_qualifiers[q] if q else "exact"
     pm = lex.prefix_qualifier_re.search(prefix)
     if pm:
-        prefix, qualifier = prefix[:pm.start()], lex.prefix_qualifiers[pm.group(0)]
-    name, name_start, _ = _name(text, clause, len(prefix), m.end(), "rate", lex)
+        prefix = prefix[:pm.start()]
+        qualifier = qualifier if q else lex.prefix_qualifiers[pm.group(0)]
+    kind, direction = "rate", None
+    cm = _CHANGE.search(prefix)
+    if cm:
+        kind, direction = "change", "down" if (cm.group("dir1") or cm.group("dir2")) in _DOWN else "up"
+        prefix = prefix[:cm.start()]
+    name, name_start, _ = _name(text, clause, len(prefix), m.end(), kind, lex)
     scope, scope_text = _scope(text, start, lex)
-    return dict(name=name, value=value, value_max=None, unit="%", qualifier=qualifier, kind="rate",
+    return dict(name=name, value=value, value_max=None, unit=unit, qualifier=qualifier, kind=kind,
                 start=clause + name_start if name else start, end=m.end(), scope=scope,
-                scope_text=scope_text, direction=None, num_start=start, rule="fraction")
+                scope_text=scope_text, direction=direction, num_start=start, rule="fraction")
+
+
+_SHARED = re.compile(r"(?:均|都|全部|皆)(?:为|达到|达|保持在|保持|在)?$")
+
+
+def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
+    """参考率、合格率均达到100%: the other items of a list that share one number ('均')."""
+    clause = _comma_clause_start(text, ind["num_start"])
+    before = text[clause:ind["num_start"]]
+    before = lex.prefix_qualifier_re.sub("", before)
+    if "、" not in before or not _SHARED.search(before):
+        return []
+    head = before[:_SHARED.search(before).start()]
+    items = head.split("、")[:-1]
+    out, pos = [], clause
+    for item in items:
+        name = _trim(lex.lead_words.sub("", item), lex)
+        if name and len(name) <= _MAX_NAME:
+            out.append({**ind, "name": name, "start": pos, "end": pos + len(item), "rule": "shared"})
+        pos += len(item) + 1
+    return out
 
 
 def _scope(text: str, pos: int, lex: Lexicon) -> tuple[str | None, str | None]:
