@@ -1,8 +1,8 @@
 """nlp-reports: Chinese local-government reports → data.
 
-    >>> import nlp_reports
-    >>> report = nlp_reports.analyse_file("report.txt")      # plain-text core, no spaCy
-    >>> nlp = nlp_reports.load(); doc = nlp(text)              # the same pipeline as spaCy components
+    import nlp_reports
+    report = nlp_reports.analyse_file("report.txt")      # plain-text core, no spaCy
+    nlp = nlp_reports.load(); doc = nlp(text)              # the same pipeline as spaCy components
 """
 __version__ = "0.1.0"
 

@@ -36,5 +36,30 @@ def load(name: str):
 
 
 def alternation(words) -> str:
-    """A regex alternation of literal words, longest first so that the longest match wins."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+    """A regex matching any of the literal `words`, the longest where several match.
+
+    Built as a trie (人(?:次|天)?) rather than a flat list, so that the engine tries one branch per
+    character instead of every word: lexicons of a few hundred words stay fast on long texts.
+
+    >>> alternation(["人", "人次", "个", "个月"])
+    '(?:个(?:月)?|人(?:次)?)'
+    """
+    trie: dict = {}
+    for word in set(map(str, words)):
+        if word:
+            node = trie
+            for ch in word:
+                node = node.setdefault(ch, {})
+            node[""] = {}
+    return _trie_regex(trie)
+
+
+def _trie_regex(node: dict) -> str:
+    branches = [re.escape(ch) + _trie_regex(child) if child else re.escape(ch)
+                for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" in node:  # a word ends here: what follows is optional (greedy, so longer words win)
+        return f"(?:{body})?"
+    return body

@@ -14,8 +14,6 @@ from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
 
 _BOUNDARY = re.compile(r"[，。；！？、：\n]")
-_COMMA_CLAUSE = re.compile(r"[，。；！？：\n]")
-_CLAUSE_BREAK = re.compile(r"[。；！？\n]")
 _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]|“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
 _COMPARATOR = r"(?:同比|环比|较上年同期|较去年同期|较上年|较去年|比上年|比去年|与上年相比|较\d{4}年|较上一年|比上一年)"
 _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|多出|多了|少了|多|少|增|减)"
@@ -75,28 +73,32 @@ def _blocked_mask(text: str, lex: Lexicon) -> bytearray:
     return mask
 
 
-def _clause_start(text: str, pos: int, limit: int = 60) -> int:
+def _last_of(chars: str) -> re.Pattern:
+    """A pattern finding the last of `chars` before `endpos` (searched from a floor, in C)."""
+    return re.compile(rf"[{chars}](?=[^{chars}]*$)")
+
+
+_LAST_BOUNDARY = _last_of("，。；！？、：\n")
+_LAST_COMMA = _last_of("，。；！？：\n")
+_LAST_BREAK = _last_of("。；！？\n")
+
+
+def _start_after(pattern: re.Pattern, text: str, pos: int, limit: int) -> int:
     floor = max(0, pos - limit)
-    for i in range(pos - 1, floor - 1, -1):
-        if _BOUNDARY.match(text, i):
-            return i + 1
-    return floor
+    m = pattern.search(text, floor, pos)
+    return m.end() if m else floor
+
+
+def _clause_start(text: str, pos: int, limit: int = 60) -> int:
+    return _start_after(_LAST_BOUNDARY, text, pos, limit)
 
 
 def _comma_clause_start(text: str, pos: int, limit: int = 60) -> int:
-    floor = max(0, pos - limit)
-    for i in range(pos - 1, floor - 1, -1):
-        if _COMMA_CLAUSE.match(text, i):
-            return i + 1
-    return floor
+    return _start_after(_LAST_COMMA, text, pos, limit)
 
 
 def _window_start(text: str, pos: int, limit: int = 120) -> int:
-    floor = max(0, pos - limit)
-    for i in range(pos - 1, floor - 1, -1):
-        if _CLAUSE_BREAK.match(text, i):
-            return i + 1
-    return floor
+    return _start_after(_LAST_BREAK, text, pos, limit)
 
 
 def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> dict | None:
@@ -233,8 +235,8 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     prefix = text[clause:clause + prefix_len]
     stripped = lex.lead_end.sub("", prefix)
     if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
-        runs = _verb_runs(stripped, lex)
-        head = runs[0][1] if runs and runs[0][0] == 0 and len(stripped) - runs[0][1] >= 3 else 0
+        light = lex.light_verbs.match(stripped)
+        head = light.end() if light and len(stripped) - light.end() >= 2 else 0
         return _span_of(stripped, head, len(stripped), lex, unit_end)
     following = _following_object(text, unit_end, lex)
     if following:  # 覆盖12个行政村, 发放2000余份宣传资料: the counted noun follows the unit

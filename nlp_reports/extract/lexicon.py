@@ -23,12 +23,17 @@ class Lexicon:
     lead_words: re.Pattern
     lead_end: re.Pattern
     determiners: re.Pattern
+    light_verbs: re.Pattern
     tail_words: re.Pattern
     zero: re.Pattern
     zero_outcome: re.Pattern
     zero_context: re.Pattern
     zero_strong: re.Pattern
     zero_suffix: re.Pattern
+
+
+def _is_regex(phrase: str) -> bool:
+    return any(ch in phrase for ch in "\\[](){}?*+|^$")
 
 
 @functools.cache
@@ -56,11 +61,12 @@ def lexicon() -> Lexicon:
         suffix_qualifiers=quals["suffix"],
         prefix_qualifier_re=re.compile(rf"(?:{alternation(quals['prefix'])})$"),
         scopes=[(k, re.compile(v)) for k, v in quals["scope"].items()],
-        slogans=re.compile("|".join(sorted(slogans, key=len, reverse=True))),
+        slogans=re.compile("|".join([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))])),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
         lead_end=re.compile(rf"(?:{alternation(names['lead_words'])})+$"),
         determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
+        light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
         tail_words=re.compile(alternation(names["tail_words"])),
         zero=re.compile(rf"{zeros['openers']}|{zeros['zero_prefix']}(?=(?:{alternation(zeros['outcomes'])}))"),
         zero_outcome=re.compile(rf"(?:{alternation(zeros['outcomes'])})$"),
