@@ -50,6 +50,38 @@ _LINE_END = "。！？；：”」』…"
 _HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十\d]+）|\d+[.、]|第[一二三四五六七八九十]+[部章节]|[一二三四五六七八九十]是)")
 
 
+@functools.cache
+def _traditional():
+    """(translate table, set of the characters used only in traditional script), from OpenCC's
+    maintained TSCharacters dictionary (first candidate of each one-character mapping)."""
+    from importlib import resources
+
+    lines = resources.files("opencc").joinpath("dictionary/TSCharacters.txt").read_text(encoding="utf-8")
+    table = {}
+    for line in lines.splitlines():
+        trad, _, simple = line.partition("\t")
+        first = simple.split(" ")[0] if simple else ""
+        if len(trad) == 1 and len(first) == 1 and trad != first:
+            table[ord(trad)] = first
+    simplified = {ord(ch) for ch in table.values()}
+    return table, frozenset(chr(k) for k in table if k not in simplified)
+
+
+_TRADITIONAL_SHARE = 0.01  # of CJK characters; simplified text has next to none
+
+
+def fold_traditional(text: str) -> str:
+    """Traditional script → simplified, character by character (offsets unchanged), only when the
+    text is written in traditional script: simplified text is left exactly as it is."""
+    table, only_traditional = _traditional()
+    sample = text[:20000]
+    present = only_traditional.intersection(sample)  # set operations run in C; a regex class is slow
+    hits = sum(map(sample.count, present))
+    if hits < 3 or hits < _TRADITIONAL_SHARE * len(sample) / 2:
+        return text
+    return text.translate(table)
+
+
 def fold_characters(text: str) -> str:
     """Full-width digits/letters/signs to ASCII, look-alike radicals to ordinary characters."""
     text = text.translate(_table())
@@ -95,4 +127,4 @@ def _continues(previous: str, line: str) -> bool:
 
 def normalise(text: str) -> str:
     """The canonical text: every offset the toolkit reports refers to this string."""
-    return tidy_lines(fold_punctuation(strip_markers(fold_characters(text))))
+    return tidy_lines(fold_punctuation(strip_markers(fold_traditional(fold_characters(text)))))

@@ -38,3 +38,15 @@ def test_boiler_lines_removed_and_wrapped_lines_joined():
 
 def test_line_ending_in_comma_joins_the_next():
     assert normalise("开展活动，\n发放资料200份。") == "开展活动，发放资料200份。"
+
+
+def test_traditional_script_is_folded_to_simplified_keeping_length():
+    raw = "全年開展法治宣傳活動11次，發放宣傳資料3千餘份，問題解決率98.1％。"
+    out = normalise(raw)
+    assert out == "全年开展法治宣传活动11次，发放宣传资料3千余份，问题解决率98.1%。"
+    assert len(out) == len(raw)
+
+
+def test_simplified_text_with_a_stray_traditional_character_is_left_alone():
+    raw = "乾隆年间的古桥，全年开展活动3次。"
+    assert normalise(raw) == raw
