@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .errors import InputError
-from .normalise import fold_characters, fold_punctuation
+from .normalise import fold_characters, fold_punctuation, strip_markers
 
 
 @dataclass
@@ -131,7 +131,7 @@ def read_gold(path, split: str | None = None) -> list[dict]:
 
 
 def _fold(text: str) -> str:
-    return fold_punctuation(fold_characters(text or "")).replace("\n", "").replace(" ", "")
+    return strip_markers(fold_punctuation(fold_characters(text or ""))).replace("\n", "").replace(" ", "")
 
 
 def _same_number(a, b) -> bool:

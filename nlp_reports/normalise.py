@@ -38,7 +38,8 @@ def _table() -> dict:
 def _patterns():
     data = load("normalise.yaml")
     return (re.compile("|".join(data["markers"]), re.I),
-            re.compile("|".join(f"(?:{p})" for p in data["boiler_lines"]), re.I))
+            re.compile("|".join(f"(?:{p})" for p in data["boiler_lines"]), re.I),
+            re.compile(data["page_fragments"]))
 
 
 _THOUSANDS = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
@@ -102,10 +103,10 @@ def strip_markers(text: str) -> str:
 
 def tidy_lines(text: str) -> str:
     """One paragraph per line: boiler lines dropped, wrapped lines joined, spaces tidied."""
-    boiler = _patterns()[1]
+    _, boiler, fragment = _patterns()
     lines = []
     for line in re.split(r"\r\n|\r|\n", text):
-        line = _INNER_SPACE.sub("", _SPACES.sub(" ", line.strip()))
+        line = fragment.sub("", _INNER_SPACE.sub("", _SPACES.sub(" ", line.strip())))
         if not line or boiler.search(line):
             continue
         if lines and _continues(lines[-1], line):

@@ -19,10 +19,16 @@ _MARKERS = [
 ]
 _SENTENCE_END = re.compile(r"[。！？]")
 _LEAD = re.compile(r"^[^。！？：；]{2,45}?[。！？：]")
-_INLINE_ENUM = re.compile(r"[；，。][一二三四五六七八九十]是")
+# The next item of the same numbering style later in the same line.
+_REPEATS = {
+    "enum": re.compile(rf"[；，。：][{CN}]是"),
+    "paren_num": re.compile(r"（\d{1,2}）"),
+    "paren_cn": re.compile(rf"[；，。：]（[{CN}]{{1,3}}）"),
+    "num": re.compile(r"[；。]\d{1,2}[、.](?!\d)"),
+}
 _TERMINAL = "。；，、！？"
-_DATE_LINE = re.compile(r"^(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇]{2})年\d{0,2}月?\d{0,2}日?$")
-_UNIT_LINE = re.compile(r"(?:人民政府|委员会|党委|办事处|党工委|局|办公室|管委会|中心|政府)$")
+_DATE_LINE = re.compile(r"^(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇]{2})年(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,2})?月?(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,3})?日?$")
+_UNIT_LINE = re.compile(r"(?:人民政府|委员会|党委|党组|办事处|党工委|局|办公室|管委会|中心|政府|领导小组)$")
 _MAX_HEADING = 45
 
 
@@ -129,7 +135,8 @@ def parse_sections(text: str) -> list[Section]:
                 style, number = name, m.group(1)
                 break
         current_role = _current_top_role(found)
-        if style is None and len(line) <= 30 and line[-1] not in _TERMINAL and not _DATE_LINE.match(line):
+        if style is None and len(line) <= 30 and line[-1] not in _TERMINAL and "：" not in line \
+                and not _DATE_LINE.match(line):
             style = "plain"
         if style is None:
             role = _unheaded_part(line, current_role)
@@ -139,9 +146,14 @@ def parse_sections(text: str) -> list[Section]:
         hlen = _heading_of(line, style)
         if hlen is None:
             continue
-        if style == "enum" and _INLINE_ENUM.search(line, 0, hlen + 3):
-            continue  # 一是…；二是…： an enumeration inside a paragraph, not sub-sections
-        if style in ("enum", "plain"):
+        if current_role in ("problems", "next_steps") and style not in ("cn", "part", "plain") \
+                and line[-1] in "。；" and len(_SENTENCE_END.findall(line)) <= 1:
+            continue  # a one-sentence item of a list of problems or measures, not a sub-section
+        if style in _REPEATS and _REPEATS[style].search(line, max(0, hlen - 1)):
+            continue  # （1）…（2）… or 一是…二是… inside one paragraph: an inline list, not sections
+        if style == "plain" and role_of(line) in ("problems", "next_steps") and current_role in (None, "practice", "overview", "problems"):
+            level = 1  # 存在的不足 / 下一步打算 standing alone: a new part of the report
+        elif style in ("enum", "plain"):
             owner = next((f for f in reversed(found) if f[5] not in ("enum", "plain")), None)
             level = min(owner[2] + 1 if owner else 1, 3)
         else:
@@ -149,7 +161,7 @@ def parse_sections(text: str) -> list[Section]:
                 styles.append(style)
             level = min(styles.index(style) + 1, 3)
         found.append((start, start + hlen, level, number, role_of(line[:hlen]), style))
-    return _build(text, found)
+    return _build(text, found, tail)
 
 
 def _current_top_role(found) -> str | None:
@@ -174,26 +186,38 @@ def _signature_start(text: str, spans) -> int:
     return cut
 
 
-def _build(text: str, found) -> list[Section]:
+def _build(text: str, found, tail: int) -> list[Section]:
     sections: list[Section] = []
     roles: list[str] = []
-    ends = _ends(text, found)
+    ends = _ends(found, tail)
+    def _mixed(item):  # 存在的问题及下一步打算: its children say which part they are
+        return _mixed_heading(text[item[0]:item[1]])
+
     for i, (start, hend, level, number, role_hint, _style) in enumerate(found):
         parent = next((j for j in range(i - 1, -1, -1) if found[j][2] < level), None)
         heading = text[start:hend].rstrip("。：:")
         role = role_hint
-        if role is None:
-            role = roles[parent] if parent is not None and roles[parent] in ("problems", "next_steps") else "practice"
+        parent_role = roles[parent] if parent is not None else None
+        if parent_role in ("problems", "next_steps") and not _mixed(found[parent]):
+            role = parent_role  # 三是补齐应急短板 under 下一步打算 is a measure, whatever its words
+        elif role is None:
+            role = parent_role if parent_role in ("problems", "next_steps") else "practice"
         roles.append(role)
         sections.append(Section(id=i, parent=parent, level=level, number=number, heading=heading, role=role,
                                 start=start, end=ends[i], body_start=hend))
     return sections
 
 
-def _ends(text: str, found) -> list[int]:
+def _mixed_heading(heading: str) -> bool:
+    roles, _ = _cues()
+    return bool(roles["problems"].search(heading) and roles["next_steps"].search(heading))
+
+
+def _ends(found, tail: int) -> list[int]:
+    """Each section ends where the next one of its level or above starts, or at the signature."""
     ends = []
     for i, item in enumerate(found):
-        end = len(text)
+        end = tail
         for later in found[i + 1:]:
             if later[2] <= item[2]:
                 end = later[0]

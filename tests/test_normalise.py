@@ -50,3 +50,11 @@ def test_traditional_script_is_folded_to_simplified_keeping_length():
 def test_simplified_text_with_a_stray_traditional_character_is_left_alone():
     raw = "乾隆年间的古桥，全年开展活动3次。"
     assert normalise(raw) == raw
+
+
+def test_page_fragment_number_before_a_heading_is_dropped():
+    assert normalise("2、（二）抓好问题处置\n3、开展活动3次。") == "（二）抓好问题处置\n3、开展活动3次。"
+
+
+def test_site_footer_fused_into_one_line_is_dropped():
+    assert normalise("开展活动3次。\n第1页共1页本文档由网友上传，如有侵权请联系删除") == "开展活动3次。"

@@ -48,3 +48,28 @@ def test_problem_items_split_from_an_enumerated_paragraph():
 def test_sentences_split_at_stops_and_lines():
     text = "开展活动3次。发放资料200份！\n群众满意"
     assert [text[a:b] for a, b in sentences(text)] == ["开展活动3次。", "发放资料200份！", "群众满意"]
+
+
+MIXED = """X镇2022年安全生产自查报告
+一、主要工作
+全年开展检查12次。
+二、存在的问题及下一步打算
+（一）存在的问题
+一是隐患整改不够及时；二是宣传不够深入。
+（二）下一步打算
+一是补齐应急短板。加大应急物资投入，充实应急队伍。
+二是严格执法问责。对拒不整改的企业依法处罚。
+X镇人民政府
+二〇二二年十二月"""
+
+
+def test_children_of_a_mixed_part_take_their_own_roles_and_items_inherit():
+    from nlp_reports.extract.items import extract_items
+
+    text = normalise(MIXED)
+    secs = parse_sections(text)
+    assert [(s.heading, s.role) for s in secs] == [
+        ("一、主要工作", "practice"), ("二、存在的问题及下一步打算", "problems"), ("（一）存在的问题", "problems"),
+        ("（二）下一步打算", "next_steps"), ("一是补齐应急短板", "next_steps"), ("二是严格执法问责", "next_steps")]
+    assert [i.text for i in extract_items(text, secs, "next_steps")] == [
+        "补齐应急短板。加大应急物资投入，充实应急队伍", "严格执法问责。对拒不整改的企业依法处罚"]
