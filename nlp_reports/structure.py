@@ -123,6 +123,7 @@ def parse_sections(text: str) -> list[Section]:
     spans = lines(text)
     tail = _signature_start(text, spans)
     styles: list[str] = []
+    parts = False  # once a stand-alone part heading appears, top-level numbered items go under it
     found = []  # (start, heading_end, level, number, role_hint)
     for start, end in spans:
         if title and start == title[0] or start >= tail:
@@ -147,19 +148,20 @@ def parse_sections(text: str) -> list[Section]:
         if hlen is None:
             continue
         if current_role in ("problems", "next_steps") and style not in ("cn", "part", "plain") \
-                and line[-1] in "。；" and len(_SENTENCE_END.findall(line)) <= 1:
-            continue  # a one-sentence item of a list of problems or measures, not a sub-section
+                and len(_SENTENCE_END.findall(line[:-1])) == 0 and (line[-1] in "。；" or len(line) > 30):
+            continue  # a one-sentence (or cut-off) item of a list of problems or measures, not a sub-section
         if style in _REPEATS and _REPEATS[style].search(line, max(0, hlen - 1)):
             continue  # （1）…（2）… or 一是…二是… inside one paragraph: an inline list, not sections
         if style == "plain" and role_of(line) in ("problems", "next_steps") and current_role in (None, "practice", "overview", "problems"):
             level = 1  # 存在的不足 / 下一步打算 standing alone: a new part of the report
+            parts = True
         elif style in ("enum", "plain"):
             owner = next((f for f in reversed(found) if f[5] not in ("enum", "plain")), None)
             level = min(owner[2] + 1 if owner else 1, 3)
         else:
             if style not in styles:
                 styles.append(style)
-            level = min(styles.index(style) + 1, 3)
+            level = min(styles.index(style) + 1 + (parts and styles.index(style) == 0), 3)
         found.append((start, start + hlen, level, number, role_of(line[:hlen]), style))
     return _build(text, found, tail)
 

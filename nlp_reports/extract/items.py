@@ -16,23 +16,33 @@ _MIN_ITEM = 4
 
 
 @functools.cache
-def _list_opener():
-    return re.compile(load("cues.yaml")["list_openers"])
+def _cues():
+    data = load("cues.yaml")
+    return re.compile(data["list_openers"]), re.compile(data["next_in_body"]), re.compile(data["list_lead"])
 
 
 def extract_items(text: str, sections: list[Section], role: str) -> list[Item]:
-    """Items of every outermost section with `role` ('problems' or 'next_steps')."""
+    """Items of every outermost section with `role` ('problems' or 'next_steps'). A problems
+    section whose text turns to measures (…仍有不足：…。2024年，我们将：1、…) gives both."""
     items: list[Item] = []
     by_id = {s.id: s for s in sections}
+    next_in_body = _cues()[1]
     for sec in sections:
-        if sec.role != role or (sec.parent is not None and by_id[sec.parent].role == role):
+        if sec.parent is not None and by_id[sec.parent].role == sec.role:
             continue
         children = [c for c in sections if c.parent == sec.id]
-        if children:
+        if sec.role == role and children:
             for child in children:
                 items.append(_item(text, child.start, child.end, child.id))
-        else:
-            items.extend(_split_body(text, sec, sec.id))
+            continue
+        if children or sec.role not in ("problems", "next_steps"):
+            continue
+        lo = sec.start if sec.number is None else sec.body_start
+        turn = next_in_body.search(text, lo, sec.end) if sec.role == "problems" else None
+        if sec.role == role:
+            items.extend(_split_body(text, lo, turn.start() if turn else sec.end, sec.id))
+        elif turn and role == "next_steps":
+            items.extend(_split_body(text, turn.end(), sec.end, sec.id))
     return [i for i in items if len(i.text) >= _MIN_ITEM]
 
 
@@ -45,14 +55,14 @@ def _item(text: str, start: int, end: int, section: int) -> Item:
     return Item(text=text[start:end], start=start, end=end, section=section)
 
 
-def _split_body(text: str, sec: Section, section_id: int) -> list[Item]:
-    start = sec.start if sec.number is None else sec.body_start
-    body = text[start:sec.end]
+def _split_body(text: str, start: int, end: int, section_id: int) -> list[Item]:
+    body = text[start:end]
+    opener_re, _, lead_re = _cues()
     marks = [m.start() for m in _ENUM.finditer(body)]
     if len(marks) >= 2:
         bounds = marks + [len(body)]
         return [_item(text, start + a, start + b, section_id) for a, b in zip(bounds, bounds[1:])]
-    opener = _list_opener().search(body)
+    opener = opener_re.search(body) or lead_re.search(body)
     list_start = opener.end() if opener else 0
     # The list runs to the end of its paragraph; later paragraphs are items of their own.
     paragraph_end = body.find("\n", list_start)
