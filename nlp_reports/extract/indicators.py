@@ -23,7 +23,7 @@ _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数)$")
 _AS_OF = re.compile(r"(?:截至|截止到|截止|截至到)(?P<date>[^，。；]{1,14}?(?:底|末|止|前|为止|日|月|年))")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|，)")
-_RULE = re.compile(r"每(?:[年月周日天季人户村社次个家]|季度|半年|学期|星期|万)")
+_RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _MAX_NAME = 18
@@ -130,7 +130,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         return None
     if unit in ("%", "‰") and m.group("mult"):
         return None
-    suffix_q = m.group("q3") or m.group("q2") or m.group("q1")
+    suffix_q = m.group("q3") or m.group("q2") or m.group("q1") or m.group("q0")
     qualifier = lex.suffix_qualifiers[suffix_q] if suffix_q else "exact"
     prefix = text[clause:start]
     pm = lex.prefix_qualifier_re.search(prefix)

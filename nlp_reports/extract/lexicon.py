@@ -45,7 +45,7 @@ def lexicon() -> Lexicon:
     quals = load("qualifiers.yaml")
     suffix = alternation(quals["suffix"])
     quantity = re.compile(
-        rf"(?P<num>{ARABIC}|{CHINESE})(?P<mult>千万|百万|十万|万亿|[万亿千百])?(?P<q1>余|多)?"
+        rf"(?P<num>{ARABIC}|{CHINESE})(?P<q0>余|多)?(?P<mult>千万|百万|十万|万亿|[万亿千百])?(?P<q1>余|多)?"
         rf"(?:(?P<sep>-|~|～|—|–|至|到)(?P<num2>{ARABIC}|{CHINESE})(?P<mult2>千万|百万|十万|[万亿千百])?(?P<q2>余|多)?)?"
         rf"(?P<unit>{alternation(units)})(?P<q3>{suffix})?")
     names = load("names.yaml")
@@ -55,7 +55,7 @@ def lexicon() -> Lexicon:
         quantity=quantity,
         percent_words=re.compile(rf"(?P<den>百|千|{CHINESE}|\d+)分之(?P<num>百|{CHINESE}|\d+(?:\.\d+)?)(?P<q>以上|左右|以下|多)?"
                                  rf"|(?<![\u4e00-\u9fff])(?P<tenths>[一二三四五六七八九])成(?P<q2>以上|左右|以下|多)?(?=[，。；、）]|$)"
-                                 rf"|(?<=[占近约达超减降升长加高])(?P<tenths2>[一二三四五六七八九])成(?P<q3>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"),
+                                 rf"|(?<=[占近约达超减降升长加高了])(?P<tenths2>[一二三四五六七八九])成(?P<q3>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"),
         units=units,
         prefix_qualifiers=quals["prefix"],
         suffix_qualifiers=quals["suffix"],
