@@ -26,6 +26,7 @@ _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|�
 _RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_NOUN_SUFFIX = set("员者率站室点队费金款书量额")
 _MAX_NAME = 18
 
 
@@ -268,8 +269,8 @@ def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int]]:
     """(start, end) of runs of adjacent verbs; a verb before 的 modifies a noun and is skipped."""
     runs: list[list[int]] = []
     for v in lex.verbs.finditer(prefix):
-        if prefix.startswith("的", v.end()):
-            continue
+        if prefix.startswith("的", v.end()) or prefix[v.end():v.end() + 1] in _NOUN_SUFFIX:
+            continue  # 反映的问题, 人民调解员: the verb is inside a noun phrase
         if runs and runs[-1][1] == v.start():
             runs[-1][1] = v.end()
         else:
