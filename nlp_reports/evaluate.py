@@ -74,8 +74,8 @@ class Evaluation:
 
     def theme_macro_f1(self):
         pairs = [(g, p) for g, p in self.themes if p is not None]
-        if not pairs:
-            return None
+        if not any(p != "missing" for _, p in pairs):
+            return None  # no theme model was applied
         labels = sorted({g for g, _ in pairs})
         f1s = []
         for label in labels:
