@@ -220,13 +220,22 @@ def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
 
 
 def _scope(text: str, pos: int, lex: Lexicon) -> tuple[str | None, str | None]:
-    window = text[_window_start(text, pos):pos]
+    """The scope cue in the number's own clause, or in a short adverbial clause before it in the
+    same sentence (今年以来，… / 截至11月底，…)."""
+    clause = _comma_clause_start(text, pos)
+    sentence = _window_start(text, pos)
+    windows = [text[clause:pos]]
+    # A bare adverbial clause earlier in the sentence (…，今年以来，…) scopes what follows it.
+    if any(p.search(text, sentence, clause) for _, p in lex.scopes):
+        windows += [c for c in reversed(text[sentence:clause].split("，"))
+                    if 0 < len(c) <= 10 and any(p.search(c) for _, p in lex.scopes)][:1]
     for scope, pattern in lex.scopes:
-        if pattern.search(window):
-            if scope == "as_of":
-                m = _AS_OF.search(window)
-                return scope, m.group("date") if m else None
-            return scope, None
+        for window in windows:
+            if pattern.search(window):
+                if scope == "as_of":
+                    m = _AS_OF.search(window)
+                    return scope, m.group("date") if m else None
+                return scope, None
     return None, None
 
 
