@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-MAX_FILE_BYTES = 64 * 1024 * 1024   # a report is a few dozen KB; 64 MB is surely not one report
+MAX_FILE_BYTES = 20 * 1024 * 1024   # a report is a few dozen KB; 20 MB is surely not one report
 MAX_DOCX_XML_BYTES = 32 * 1024 * 1024  # uncompressed document.xml; more is a zip bomb, not a report
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 DOCX_SUFFIXES = {".docx"}

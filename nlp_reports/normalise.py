@@ -104,26 +104,27 @@ def strip_markers(text: str) -> str:
 def tidy_lines(text: str) -> str:
     """One paragraph per line: boiler lines dropped, wrapped lines joined, spaces tidied."""
     _, boiler, fragment = _patterns()
-    lines = []
+    paragraphs: list[list[str]] = []  # pieces joined once at the end: += on long lines is quadratic
     for line in re.split(r"\r\n|\r|\n", text):
         line = fragment.sub("", _INNER_SPACE.sub("", _SPACES.sub(" ", line.strip())))
         if not line or boiler.search(line):
             continue
-        if lines and _continues(lines[-1], line):
-            lines[-1] += line
+        if paragraphs and _continues(paragraphs[-1], line):
+            paragraphs[-1].append(line)
         else:
-            lines.append(line)
-    return "\n".join(lines)
+            paragraphs.append([line])
+    return "\n".join("".join(p) for p in paragraphs)
 
 
-def _continues(previous: str, line: str) -> bool:
+def _continues(pieces: list[str], line: str) -> bool:
     """True when `line` is the rest of a sentence that a line break cut (not a new paragraph)."""
+    previous = pieces[-1]
     if previous[-1] in _LINE_END or _HEADING_START.match(line):
         return False
     if previous[-1] in "，、（“《" or previous[-1].isdigit() and line[0].isdigit():
         return True
     # A long line that stops without punctuation was wrapped; a short one is a heading or title.
-    return len(previous) >= 36 and line[0] not in "一二三四五六七八九十（第"
+    return (len(previous) >= 36 or len(pieces) > 1) and line[0] not in "一二三四五六七八九十（第"
 
 
 def normalise(text: str) -> str:

@@ -17,7 +17,7 @@ from .extract.items import extract_items
 from .meta import read_meta
 from .normalise import normalise
 from .results import Report
-from .structure import parse_sections, section_at, sentences, title_span
+from .structure import parse_sections, section_finder, sentences, title_span
 from .tokenize import Tokenizer
 
 for _name in ("meta", "sections", "indicators", "problems", "measures"):
@@ -63,7 +63,7 @@ def make_structure(nlp, name):
 def make_indicators(nlp, name):
     def indicators(doc: Doc) -> Doc:
         sections = doc._.sections or []
-        found = extract_indicators(doc.text, sentences(doc.text), lambda pos: section_at(sections, pos))
+        found = extract_indicators(doc.text, sentences(doc.text), section_finder(sections))
         doc._.indicators = found
         doc.spans["indicators"] = [s for s in (_span(doc, i.start, i.end, i.kind) for i in found) if s]
         return doc

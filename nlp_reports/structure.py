@@ -124,6 +124,8 @@ def parse_sections(text: str) -> list[Section]:
     tail = _signature_start(text, spans)
     styles: list[str] = []
     parts = False  # once a stand-alone part heading appears, top-level numbered items go under it
+    current_role = None
+    owner_level = 0  # level of the last numbered heading: 一是 and bold lines go one below it
     found = []  # (start, heading_end, level, number, role_hint)
     for start, end in spans:
         if title and start == title[0] or start >= tail:
@@ -135,7 +137,6 @@ def parse_sections(text: str) -> list[Section]:
             if m:
                 style, number = name, m.group(1)
                 break
-        current_role = _current_top_role(found)
         if style is None and len(line) <= 30 and line[-1] not in _TERMINAL and "：" not in line \
                 and not _DATE_LINE.match(line):
             style = "plain"
@@ -143,6 +144,7 @@ def parse_sections(text: str) -> list[Section]:
             role = _unheaded_part(line, current_role)
             if role:
                 found.append((start, start + _first_clause(line), 1, None, role, "unheaded"))
+                current_role = role
             continue
         hlen = _heading_of(line, style)
         if hlen is None:
@@ -156,24 +158,18 @@ def parse_sections(text: str) -> list[Section]:
             level = 1  # 存在的不足 / 下一步打算 standing alone: a new part of the report
             parts = True
         elif style in ("enum", "plain"):
-            owner = next((f for f in reversed(found) if f[5] not in ("enum", "plain")), None)
-            level = min(owner[2] + 1 if owner else 1, 3)
+            level = min(owner_level + 1, 3)
         else:
             if style not in styles:
                 styles.append(style)
             level = min(styles.index(style) + 1 + (parts and styles.index(style) == 0), 3)
-        found.append((start, start + hlen, level, number, role_of(line[:hlen]), style))
+        role = role_of(line[:hlen])
+        found.append((start, start + hlen, level, number, role, style))
+        # The innermost open section that announced a role (a new top section closes the old one).
+        current_role = role if role else (None if level == 1 else current_role)
+        if style not in ("enum", "plain"):
+            owner_level = level
     return _build(text, found, tail)
-
-
-def _current_top_role(found) -> str | None:
-    """Role announced by the innermost open section that announced one."""
-    for item in reversed(found):
-        if item[4]:
-            return item[4]
-        if item[2] == 1:
-            return None
-    return None
 
 
 def _signature_start(text: str, spans) -> int:
@@ -217,21 +213,26 @@ def _mixed_heading(heading: str) -> bool:
 
 def _ends(found, tail: int) -> list[int]:
     """Each section ends where the next one of its level or above starts, or at the signature."""
-    ends = []
+    ends = [tail] * len(found)
+    open_ = []  # indices of sections still open, outermost first
     for i, item in enumerate(found):
-        end = tail
-        for later in found[i + 1:]:
-            if later[2] <= item[2]:
-                end = later[0]
-                break
-        ends.append(end)
+        while open_ and found[open_[-1]][2] >= item[2]:
+            ends[open_.pop()] = item[0]
+        open_.append(i)
     return ends
 
 
-def section_at(sections: list[Section], pos: int) -> int | None:
-    """Id of the innermost section containing offset `pos`."""
-    best = None
-    for s in sections:
-        if s.start <= pos < s.end and (best is None or s.level >= best.level):
-            best = s
-    return best.id if best else None
+def section_finder(sections: list[Section]):
+    """A function pos → id of the innermost section containing pos (None before the first)."""
+    import bisect
+
+    starts = [sec.start for sec in sections]
+    by_id = {sec.id: sec for sec in sections}
+
+    def find(pos: int) -> int | None:
+        i = bisect.bisect_right(starts, pos) - 1
+        sec = sections[i] if i >= 0 else None
+        while sec is not None and sec.end <= pos:  # pos is after this one: try its parent
+            sec = by_id.get(sec.parent)
+        return sec.id if sec else None
+    return find

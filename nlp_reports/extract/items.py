@@ -26,11 +26,14 @@ def extract_items(text: str, sections: list[Section], role: str) -> list[Item]:
     section whose text turns to measures (…仍有不足：…。2024年，我们将：1、…) gives both."""
     items: list[Item] = []
     by_id = {s.id: s for s in sections}
+    kids: dict = {}
+    for s in sections:
+        kids.setdefault(s.parent, []).append(s)
     next_in_body = _cues()[1]
     for sec in sections:
         if sec.parent is not None and by_id[sec.parent].role == sec.role:
             continue
-        children = [c for c in sections if c.parent == sec.id]
+        children = kids.get(sec.id, [])
         if sec.role == role and children:
             for child in children:
                 items.append(_item(text, child.start, child.end, child.id))
