@@ -1,5 +1,5 @@
 """Counts of the corpus by type, place, level, year and split, as Markdown tables.
-Usage: python corpora/tools/stats.py [corpora/gold.jsonl]  (prints; corpora/README.md quotes it)"""
+Usage: python corpora/tools/stats.py [corpora/gold]  (prints; corpora/README.md quotes it)"""
 import collections
 import json
 import pathlib
@@ -9,7 +9,10 @@ CORPORA = pathlib.Path(__file__).resolve().parents[1]
 
 
 def records(path):
-    return [json.loads(line) for line in pathlib.Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Gold records from a JSONL file or a folder of them."""
+    path = pathlib.Path(path)
+    files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+    return [json.loads(line) for f in files for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def three_year_places(recs):
@@ -26,7 +29,7 @@ def table(title, counter):
     return "\n".join([f"| {title} | reports |", "| --- | --- |", *rows])
 
 
-def main(path=CORPORA / "gold.jsonl"):
+def main(path=CORPORA / "gold"):
     recs = records(path)
     fmt = collections.Counter(pathlib.Path(r["file"]).suffix for r in recs)
     chars = [len((CORPORA / r["file"]).read_bytes()) for r in recs]
