@@ -82,10 +82,27 @@ def make_items(nlp, name):
     return items
 
 
-def load(backend: str | None = None) -> Language:
-    """A spaCy Language running the whole report pipeline."""
+@Language.factory("report_themes", default_config={"model": None})
+def make_themes(nlp, name, model: str | None):
+    """Sets each section's theme with a theme model (`model`: its folder; None: the default)."""
+    from .classify.model import get_model
+
+    classifier = get_model(model)
+
+    def themes(doc: Doc) -> Doc:
+        if classifier is not None and doc._.sections:
+            doc._.sections = classifier.classify_sections(doc.text, doc._.sections)
+        return doc
+    return themes
+
+
+def load(backend: str | None = None, model: str | None = None, classify: bool = True) -> Language:
+    """A spaCy Language running the whole report pipeline; with `classify` (and a theme model:
+    `model` or the default one) sections get themes too."""
     nlp = spacy.blank("zh")
     nlp.tokenizer = ReportTokenizer(nlp.vocab, backend)
     for component in ("report_structure", "report_indicators", "report_items"):
         nlp.add_pipe(component)
+    if classify:
+        nlp.add_pipe("report_themes", config={"model": model})
     return nlp

@@ -32,6 +32,6 @@ def test_indicator_spans_cover_number_and_unit_even_inside_glued_tokens(nlp, see
 def test_components_are_registered_factories(nlp):
     from spacy.language import Language
 
-    for name in ("report_structure", "report_indicators", "report_items"):
+    for name in ("report_structure", "report_indicators", "report_items", "report_themes"):
         assert Language.has_factory(name)
-    assert nlp.pipe_names == ["report_structure", "report_indicators", "report_items"]
+    assert nlp.pipe_names == ["report_structure", "report_indicators", "report_items", "report_themes"]
