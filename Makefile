@@ -9,7 +9,7 @@ SAMPLE := corpora/reports/000_51954c0da616a2a1.txt
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,store]"
 	touch $(STAMP)
 
 demo: $(STAMP)

@@ -20,6 +20,7 @@ def write_atomic(path, writer) -> None:
     except OSError as exc:
         raise StoreError(f"cannot write here ({exc.strerror})", path) from None
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; an output file gets the usual mode
         with os.fdopen(fd, "wb") as fh:
             writer(fh)
             fh.flush()
@@ -31,3 +32,9 @@ def write_atomic(path, writer) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

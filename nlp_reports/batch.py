@@ -1,0 +1,316 @@
+"""Many files → the store: discovery, manifest, the workers (a local pool or a Dask cluster) and the
+one writer.
+
+Workers get paths and send back plain dicts (the report's JSON form, its sentences' MinHash
+signatures and its place); only this process writes to the store, one transaction per report.
+Lexicons are loaded once per worker process (resources.load is cached), never per report.
+"""
+from __future__ import annotations
+
+import csv
+import glob
+import hashlib
+import itertools
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+
+from .errors import InputError, ReportError
+
+SUFFIXES = (".txt", ".docx")
+MANIFEST_FIELDS = ("place", "year", "report_type", "province", "city", "county")
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    processed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    run_id: int | None = None
+    failures: list = field(default_factory=list)  # (path, one-line error)
+
+
+# -- discovery ---------------------------------------------------------------------------------
+def discover(paths) -> tuple[list[str], list[tuple[str, str]]]:
+    """Files named by `paths` (files, folders searched recursively, globs), each once, in a stable
+    order; and (path, error) for paths that name nothing. Symlinked folders are followed, but a
+    folder already visited (a symlink loop) is not entered again."""
+    found, missing, seen_files, seen_dirs = [], [], set(), set()
+
+    def add(path):
+        real = os.path.realpath(path)
+        if real not in seen_files:
+            seen_files.add(real)
+            found.append(os.path.abspath(path))
+
+    for arg in paths:
+        arg = os.fspath(arg)
+        if os.path.isdir(arg):
+            for folder, dirs, files in os.walk(arg, followlinks=True):
+                ident = _dir_id(folder)
+                if ident in seen_dirs:
+                    dirs[:] = []
+                    continue
+                seen_dirs.add(ident)
+                dirs.sort()
+                for name in sorted(files):
+                    if name.lower().endswith(SUFFIXES) and not name.startswith((".", "~$")):
+                        add(os.path.join(folder, name))
+        elif os.path.exists(arg) or os.path.islink(arg):
+            add(arg)  # named explicitly: tried whatever its suffix, so the user hears why it fails
+        elif glob.has_magic(arg):
+            matches = sorted(glob.glob(arg, recursive=True))
+            files = [m for m in matches if os.path.isfile(m) and m.lower().endswith(SUFFIXES)]
+            if not files:
+                missing.append((arg, "no .txt or .docx file matches this pattern"))
+            for m in files:
+                add(m)
+        else:
+            missing.append((os.path.abspath(arg), "no such file or folder"))
+    return found, missing
+
+
+def _dir_id(folder):
+    try:
+        st = os.stat(folder)
+        return (st.st_dev, st.st_ino)
+    except OSError:
+        return folder
+
+
+# -- manifest ----------------------------------------------------------------------------------
+def read_manifest(path) -> dict[str, dict]:
+    """{absolute path: overrides} from a CSV with a `path` column and any of place, year,
+    report_type, province, city, county; other columns become report attributes (`attrs`).
+    Relative paths are taken from the manifest's folder."""
+    path = os.fspath(path)
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise InputError(f"cannot read the manifest ({exc.strerror})", path) from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"the manifest is not a UTF-8 CSV file ({exc})", path) from None
+    if not rows or "path" not in rows[0]:
+        raise InputError("the manifest needs a header row with a `path` column", path)
+    base, out = os.path.dirname(os.path.abspath(path)), {}
+    for line, row in enumerate(rows, start=2):
+        file = (row.pop("path") or "").strip()
+        if not file:
+            raise InputError(f"line {line}: empty path", path)
+        over = {k: (row.pop(k) or "").strip() or None for k in MANIFEST_FIELDS if k in row}
+        if over.get("year"):
+            try:
+                over["year"] = int(over["year"])
+            except ValueError:
+                raise InputError(f"line {line}: year {over['year']!r} is not a whole number", path) from None
+        over["attrs"] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+        out[os.path.abspath(os.path.join(base, file))] = over
+    return out
+
+
+# -- the worker --------------------------------------------------------------------------------
+def extract_record(path: str, over: dict | None = None, model: str | None = None) -> dict:
+    """Analyse one file into what the writer stores: {"ok": True, report, sentences, place, attrs}
+    or {"ok": False, path, error} with a one-line error. Never raises for a bad file. `model` is a
+    theme model folder (loaded once per worker process) or None to leave themes empty."""
+    over = over or {}
+    try:
+        from .analyse import analyse_file
+        from .places import identify
+        from .shingles import sentence_records
+        from .structure import sentences
+
+        classifier = None
+        if model:
+            from .classify.model import get_model
+
+            classifier = get_model(str(model))
+        report = analyse_file(path, place=over.get("place"), year=over.get("year"), classifier=classifier)
+        doc = report.to_dict(with_text=True)
+        doc["source"]["path"] = os.path.abspath(path)
+        if over.get("report_type"):
+            doc["meta"]["report_type"] = over["report_type"]
+        place = identify(doc["meta"]["place"], over.get("province"), over.get("city"), over.get("county"))
+        sents = sentence_records(report.text, sentences(report.text))
+        return {"ok": True, "report": doc, "sentences": sents, "place": place.to_dict(),
+                "attrs": over.get("attrs") or {}}
+    except ReportError as exc:
+        return {"ok": False, "path": path, "error": str(exc) if exc.path else f"{path}: {exc}"}
+    except RecursionError:
+        return {"ok": False, "path": path, "error": f"{path}: too deeply nested to analyse"}
+    except MemoryError:
+        return {"ok": False, "path": path, "error": f"{path}: out of memory"}
+    except Exception as exc:  # a bug must not stop a batch of thousands: record it and go on
+        msg = " ".join(str(exc).split())[:200]
+        return {"ok": False, "path": path, "error": f"{path}: internal error ({type(exc).__name__}: {msg})"}
+
+
+def _warm_up() -> None:
+    """Load the lexicons once in a fresh worker process."""
+    from .analyse import analyse_text
+
+    analyse_text("某某镇2023年工作报告\n一、主要工作\n全年共办理案件12件，同比增长5%。")
+
+
+def _init_worker() -> None:
+    """Pool worker start-up: load the lexicons, silence stderr (extract_record returns every error
+    as a record, so all a worker could still print is the pool's broken-pipe traceback when the
+    batch is killed under it) and yield the CPU to the writer."""
+    _warm_up()
+    sys.stderr = open(os.devnull, "w")
+    # The one writer must never wait for a core: when it falls behind, every worker waits for it.
+    if hasattr(os, "nice"):
+        os.nice(5)
+
+
+def _work(task):
+    return extract_record(*task)
+
+
+# -- executors: each yields records as they finish ---------------------------------------------
+def run_local(tasks, workers: int):
+    if workers <= 1:
+        _warm_up()
+        for task in tasks:
+            yield _work(task)
+        return
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    pool = ctx.Pool(workers, initializer=_init_worker)
+    try:
+        yield from pool.imap_unordered(_work, tasks, chunksize=8)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def run_dask(tasks, scheduler: str):
+    """Submit to a running Dask scheduler, a bounded window of tasks at a time, and yield results
+    as they complete (so memory stays flat however many files)."""
+    try:
+        from distributed import Client, as_completed
+    except ImportError:
+        raise InputError("--executor dask needs dask[distributed]: pip install 'nlp-reports[store]'") from None
+    try:
+        client = Client(scheduler, timeout="20s", set_as_default=False)
+    except (OSError, TimeoutError) as exc:
+        raise InputError(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+    try:
+        window = max(4, 4 * sum(client.nthreads().values()))
+        tasks = iter(tasks)
+        pending = {}
+
+        def submit(n):
+            futures = []
+            for task in itertools.islice(tasks, n):
+                fut = client.submit(extract_record, *task, pure=False)
+                pending[fut.key] = task[0]
+                futures.append(fut)
+            return futures
+
+        first = submit(window)
+        if not first:
+            return
+        done = as_completed(first, loop=client.loop)
+        for fut in done:
+            path = pending.pop(fut.key)
+            try:
+                yield fut.result()
+            except Exception as exc:  # a worker died: the file's error, not the batch's
+                yield {"ok": False, "path": path, "error": f"{path}: Dask worker failed ({type(exc).__name__}: {exc})"}
+            fut.release()
+            for new in submit(1):
+                done.add(new)
+    finally:
+        client.close()
+
+
+# -- the writer --------------------------------------------------------------------------------
+def file_sha256(path: str) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None  # the worker will say why
+    return h.hexdigest()
+
+
+def run_batch(db, paths, *, workers: int | None = None, executor: str = "local", scheduler: str | None = None,
+              manifest=None, force: bool = False, rubric=None, wait: bool = False, progress=None,
+              command: str = "batch", model: str | None = None) -> Summary:
+    """Extract every file under `paths` (and those the manifest lists) into the store `db`.
+
+    Files whose content is stored already are skipped unless `force`. `progress(summary)` is
+    called after each file. `model` (a theme model folder) fills section themes. Scores are recomputed at the end. Raises StoreError if the store is
+    in use by another batch (unless `wait`) or cannot be written."""
+    from . import __version__
+    from .scoring import load_rubric, rescore
+    from .store import Store, exclusive
+
+    rubric = load_rubric(rubric)
+    overrides = read_manifest(manifest) if manifest else {}
+    files, missing = discover(list(paths) or list(overrides))
+    if not files and not missing:
+        raise InputError("no .txt or .docx files found in " + ", ".join(map(str, paths or [manifest])))
+    workers = workers or _cores()
+    start = time.monotonic()
+    summary = Summary(total=len(files) + len(missing))
+    with exclusive(db, wait), Store(db) as store:
+        summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers)
+        for path, error in missing:
+            _failed(store, summary, path, f"{path}: {error}", progress)
+        known = set() if force else store.known_hashes()
+        tasks = []
+        for path in files:
+            digest = file_sha256(path)
+            if digest is not None and digest in known:
+                summary.skipped += 1
+                _tick(progress, summary)
+                continue
+            if digest is not None:
+                known.add(digest)  # the same content twice in one batch is stored once
+            tasks.append((path, overrides.get(path, {}), str(model) if model else None))
+        results = run_dask(tasks, scheduler) if executor == "dask" else run_local(tasks, workers)
+        try:
+            for rec in results:
+                if rec["ok"]:
+                    store.add_report(rec, summary.run_id)
+                    summary.processed += 1
+                    _tick(progress, summary)
+                else:
+                    _failed(store, summary, rec["path"], rec["error"], progress)
+        finally:
+            results.close()
+            summary.seconds = time.monotonic() - start
+            store.finish_run(summary.run_id, summary.processed, summary.skipped, summary.failed)
+        rescore(store, rubric)
+    summary.seconds = time.monotonic() - start
+    return summary
+
+
+def _failed(store, summary, path, error, progress):
+    error = " ".join(error.split())
+    store.add_failure(summary.run_id, path, error)
+    summary.failed += 1
+    summary.failures.append((path, error))
+    _tick(progress, summary)
+
+
+def _tick(progress, summary):
+    if progress is not None:
+        progress(summary)
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1

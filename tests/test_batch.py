@@ -1,0 +1,233 @@
+"""`nlp-reports batch` through the CLI: discovery, resuming, bad files, manifest, kill -9, concurrent
+runs and the Dask executor."""
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import ROOT, make_docx
+from nlp_reports.batch import discover
+from nlp_reports.cli import main
+from nlp_reports.loading import load_file
+from nlp_reports.store import Store, exclusive
+
+REPORTS = sorted((ROOT / "corpora" / "reports").glob("*.txt"))
+
+
+def copy_reports(folder, n=12):
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in REPORTS[:n]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def many_reports(folder, n):
+    """n distinct reports (a corpus text plus a line that makes its content unique)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    texts = [load_file(p).text for p in REPORTS]
+    for i in range(n):
+        (folder / f"r{i:04d}.txt").write_text(texts[i % len(texts)] + f"\n编号{i}。", encoding="utf-8")
+    return folder
+
+
+def run(*args):
+    result = CliRunner().invoke(main, ["batch", *map(str, args), "--no-progress"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result
+
+
+def counts(db):
+    con = sqlite3.connect(db)
+    try:
+        return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in ("reports", "failures", "runs", "scores")}, con.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_batch_stores_a_folder_and_a_rerun_skips_it(tmp_path):
+    folder = copy_reports(tmp_path / "in", 12)
+    db = tmp_path / "r.db"
+    first = run(folder, "--db", db, "--workers", "2")
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("processed 12, skipped 0 (unchanged), failed 0, ")
+    second = run(folder, "--db", db)
+    assert second.exit_code == 0
+    assert second.output.startswith("processed 0, skipped 12 (unchanged), failed 0, ")
+    forced = run(folder / REPORTS[0].name, "--db", db, "--force", "--workers", "1")
+    assert forced.output.startswith("processed 1, skipped 0 (unchanged), failed 0, ")
+    (n, integrity) = counts(db)
+    assert n["reports"] == 12 and n["runs"] == 3 and integrity == "ok"
+    with Store(db) as s:
+        run_row = next(s.query("SELECT * FROM runs ORDER BY id LIMIT 1"))
+        assert run_row["tool_version"] and run_row["finished_at"] and run_row["processed"] == 12
+        assert {r["criterion"] for r in s.query("SELECT DISTINCT criterion FROM scores")} >= {"total", "text_reuse"}
+
+
+def test_a_changed_file_replaces_its_old_version(tmp_path):
+    folder = copy_reports(tmp_path / "in", 2)
+    db = tmp_path / "r.db"
+    run(folder, "--db", db, "--workers", "1")
+    target = folder / REPORTS[0].name
+    target.write_text(target.read_text(encoding="utf-8") + "\n补充一句。", encoding="utf-8")
+    result = run(folder, "--db", db, "--workers", "1")
+    assert result.output.startswith("processed 1, skipped 1 (unchanged)")
+    assert counts(db)[0]["reports"] == 2
+
+
+def test_bad_files_are_recorded_and_the_batch_goes_on(tmp_path):
+    folder = copy_reports(tmp_path / "in", 3)
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20)
+    (folder / "broken.docx").write_bytes(b"PK\x03\x04 this is no zip")
+    make_docx(folder / "good.docx", ["某某镇2022年法治建设工作自查报告", "全年共办理案件12件，同比增长5%。"])
+    db = tmp_path / "r.db"
+    result = run(folder, tmp_path / "missing.txt", "--db", db, "--workers", "2")
+    assert result.exit_code == 1
+    assert result.output.startswith("processed 4, skipped 0 (unchanged), failed 4, ")
+    n, integrity = counts(db)
+    assert n["reports"] == 4 and n["failures"] == 4 and integrity == "ok"
+    with Store(db) as s:
+        errors = dict(s.failures())
+    assert "file is empty" in errors[str(folder / "empty.txt")]
+    assert "PNG" in errors[str(folder / "image.txt")]
+    assert "docx" in errors[str(folder / "broken.docx")]
+    assert "no such file" in errors[str(tmp_path / "missing.txt")]
+    assert all("\n" not in e and "Traceback" not in e for e in errors.values())
+    # Fixed files are stored on the rerun and leave the failures table.
+    (folder / "empty.txt").write_text("某某镇2023年工作报告\n一、主要工作\n全年调解纠纷30起。", encoding="utf-8")
+    rerun = run(folder, "--db", db)
+    assert rerun.output.startswith("processed 1, skipped 4 (unchanged), failed 2, ")
+    with Store(db) as s:
+        assert sorted(os.path.basename(p) for p, _e in s.failures()) == ["broken.docx", "image.txt", "missing.txt"]
+
+
+def test_discovery_follows_folders_and_globs_but_not_symlink_loops(tmp_path):
+    folder = copy_reports(tmp_path / "in", 3)
+    (folder / "sub").mkdir()
+    shutil.copy(REPORTS[5], folder / "sub" / "深层 报告.txt")
+    (folder / "sub" / "notes.pdf").write_bytes(b"%PDF-1.4")
+    os.symlink(folder, folder / "sub" / "loop")
+    files, missing = discover([folder])
+    assert len(files) == 4 and not missing
+    files, missing = discover([str(folder / "**" / "*.txt"), str(folder / "*.none")])
+    assert len(files) == 4
+    assert missing == [(str(folder / "*.none"), "no .txt or .docx file matches this pattern")]
+
+
+def test_manifest_overrides_metadata_and_keeps_extra_columns(tmp_path):
+    folder = copy_reports(tmp_path / "in", 2)
+    names = [p.name for p in sorted(folder.iterdir())]
+    manifest = tmp_path / "meta.csv"
+    manifest.write_text("path,place,year,report_type,province,county,batch_note\n"
+                        f"in/{names[0]},城关镇,2020,年度报告,甘肃省,榆中县,第一批\n"
+                        f"in/{names[1]},,,,,,\n", encoding="utf-8")
+    db = tmp_path / "r.db"
+    result = run("--manifest", manifest, "--db", db, "--workers", "1")  # the manifest lists the files
+    assert result.exit_code == 0, result.output
+    with Store(db) as s:
+        rows = {os.path.basename(r["path"]): r for r in s.query("SELECT * FROM reports")}
+    first = rows[names[0]]
+    assert (first["place"], first["year"], first["report_type"]) == ("城关镇", 2020, "年度报告")
+    assert first["place_key"] == "甘肃省/榆中县/城关镇" and first["place_code"] == "620123"
+    assert first["attrs"] == '{"batch_note": "第一批"}'
+    assert rows[names[1]]["year"] is not None  # empty cells override nothing
+
+
+def test_a_bad_manifest_is_one_line_and_exit_2(tmp_path):
+    manifest = tmp_path / "meta.csv"
+    manifest.write_text("file,place\nx.txt,某镇\n", encoding="utf-8")
+    result = run("--manifest", manifest, "--db", tmp_path / "r.db")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("the manifest needs a header row with a `path` column")
+
+
+def test_a_second_batch_on_a_locked_store_stops_with_one_line(tmp_path):
+    folder = copy_reports(tmp_path / "in", 2)
+    db = tmp_path / "r.db"
+    with exclusive(db):
+        result = run(folder, "--db", db)
+    assert result.exit_code == 4
+    assert result.output.count("\n") == 1 and "in use by another batch" in result.output
+    assert not os.path.exists(db) or counts(db)[0]["reports"] == 0
+
+
+def _batch_process(folder, db, *extra):
+    return subprocess.Popen([sys.executable, "-c", "from nlp_reports.cli import main; main()", "batch", str(folder), "--db", str(db),
+                             "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=ROOT)
+
+
+def test_two_concurrent_batches_corrupt_nothing(tmp_path):
+    folder = many_reports(tmp_path / "in", 60)
+    db = tmp_path / "r.db"
+    a = _batch_process(folder, db, "--workers", "1")
+    b = _batch_process(folder, db, "--workers", "1")
+    outs = [p.communicate(timeout=120) for p in (a, b)]
+    codes = sorted([a.returncode, b.returncode])
+    assert codes in ([0, 0], [0, 4]), outs
+    if codes == [0, 4]:
+        err = [e for (o, e), p in zip(outs, (a, b)) if p.returncode == 4][0]
+        assert err.strip().count("\n") == 0 and "in use by another batch" in err
+    n, integrity = counts(db)
+    assert n["reports"] == 60 and integrity == "ok"
+
+
+def test_kill_9_mid_batch_then_rerun_stores_every_report_exactly_once(tmp_path):
+    folder = many_reports(tmp_path / "in", 240)
+    db = tmp_path / "r.db"
+    proc = _batch_process(folder, db, "--workers", "2")
+    deadline = time.monotonic() + 60
+    stored = 0
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            con = sqlite3.connect(db, timeout=1)
+            stored = con.execute("SELECT count(*) FROM reports").fetchone()[0]
+            con.close()
+        except sqlite3.Error:
+            stored = 0
+        if stored >= 20:
+            break
+        time.sleep(0.01)
+    assert proc.poll() is None, "the batch finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    n, integrity = counts(db)
+    assert integrity == "ok" and 20 <= n["reports"] < 240
+    rerun = _batch_process(folder, db, "--workers", "2")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert out.startswith(f"processed {240 - n['reports']}, skipped {n['reports']} (unchanged), failed 0")
+    n, integrity = counts(db)
+    assert n["reports"] == 240 and integrity == "ok"
+    con = sqlite3.connect(db)
+    assert con.execute("SELECT count(DISTINCT sha256), count(DISTINCT path) FROM reports").fetchone() == (240, 240)
+    # No orphaned rows from a half-written report.
+    assert con.execute("SELECT count(*) FROM indicators WHERE report_id NOT IN (SELECT id FROM reports)").fetchone()[0] == 0
+    con.close()
+
+
+def test_dask_executor_on_a_local_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    folder = copy_reports(tmp_path / "in", 6)
+    db = tmp_path / "r.db"
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  scheduler_port=0) as cluster:
+        result = run(folder, "--db", db, "--executor", "dask", "--scheduler", cluster.scheduler_address)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("processed 6, skipped 0 (unchanged), failed 0, ")
+    n, integrity = counts(db)
+    assert n["reports"] == 6 and integrity == "ok"
+    with Store(db) as s:
+        assert next(s.query("SELECT executor FROM runs"))["executor"] == "dask"
+
+
+def test_dask_without_scheduler_is_a_usage_error(tmp_path):
+    result = run(tmp_path, "--db", tmp_path / "r.db", "--executor", "dask")
+    assert result.exit_code == 2 and "--scheduler" in result.output
