@@ -17,7 +17,7 @@ _NUMBER = re.compile(r"\d+")
 def corpus_texts() -> list[str]:
     from nlp_reports.loading import load_file
 
-    return [load_file(p).text for p in sorted((ROOT / "corpora" / "reports").glob("*.txt"))]
+    return [load_file(p).text for p in sorted((ROOT / "corpora" / "reports").iterdir()) if p.suffix in (".txt", ".docx")]
 
 
 def vary(text: str, rng: random.Random) -> str:

@@ -38,13 +38,13 @@ def throughput(texts: list[str], repeats: int) -> dict:
     import jieba
 
     from nlp_reports.analyse import analyse_text
-    from nlp_reports.classify import load_default_model
+    from nlp_reports.classify import get_model
 
     chars = sum(map(len, texts))
     tok = jieba.Tokenizer()
     tok.initialize()
     t_jieba = median_time(lambda: [list(tok.cut(t)) for t in texts], repeats)
-    model = load_default_model()
+    model = get_model()
     analyse_text(texts[0], classifier=model)
     t_pipe = median_time(lambda: [analyse_text(t, classifier=model) for t in texts], repeats)
     return {"chars": chars, "jieba_mcs": chars / t_jieba / 1e6, "pipeline_mcs": chars / t_pipe / 1e6,

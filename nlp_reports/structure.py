@@ -187,12 +187,12 @@ def _signature_start(text: str, spans) -> int:
 def _build(text: str, found, tail: int) -> list[Section]:
     sections: list[Section] = []
     roles: list[str] = []
-    ends = _ends(found, tail)
+    ends, parents = _ends_and_parents(found, tail)
     def _mixed(item):  # 存在的问题及下一步打算: its children say which part they are
         return _mixed_heading(text[item[0]:item[1]])
 
     for i, (start, hend, level, number, role_hint, _style) in enumerate(found):
-        parent = next((j for j in range(i - 1, -1, -1) if found[j][2] < level), None)
+        parent = parents[i]
         heading = text[start:hend].rstrip("。：:")
         role = role_hint
         parent_role = roles[parent] if parent is not None else None
@@ -211,15 +211,18 @@ def _mixed_heading(heading: str) -> bool:
     return bool(roles["problems"].search(heading) and roles["next_steps"].search(heading))
 
 
-def _ends(found, tail: int) -> list[int]:
-    """Each section ends where the next one of its level or above starts, or at the signature."""
+def _ends_and_parents(found, tail: int) -> tuple[list[int], list[int | None]]:
+    """Each section ends where the next one of its level or above starts, or at the signature;
+    its parent is the nearest earlier section of a lower level (one stack, linear time)."""
     ends = [tail] * len(found)
+    parents: list[int | None] = [None] * len(found)
     open_ = []  # indices of sections still open, outermost first
     for i, item in enumerate(found):
         while open_ and found[open_[-1]][2] >= item[2]:
             ends[open_.pop()] = item[0]
+        parents[i] = open_[-1] if open_ else None
         open_.append(i)
-    return ends
+    return ends, parents
 
 
 def section_finder(sections: list[Section]):

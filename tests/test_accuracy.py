@@ -8,7 +8,7 @@ from nlp_reports.cli import main
 
 from conftest import ROOT
 
-GOLD = ROOT / "corpora" / "gold.jsonl"
+GOLD = ROOT / "corpora" / "gold"
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 
 CORPORA = ROOT / "corpora"
-GOLD = CORPORA / "gold.jsonl"
+GOLD = CORPORA / "gold"
 
 
 def _tool(name):
@@ -21,7 +21,9 @@ def _tool(name):
 
 @pytest.fixture(scope="module")
 def gold():
-    return [json.loads(line) for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()]
+    from nlp_reports.evaluate import read_gold
+
+    return read_gold(GOLD)
 
 
 def test_gold_follows_the_annotation_guide(gold):

@@ -15,9 +15,9 @@ def main():
 
 
 def _register():
-    from . import evaluate, extract
+    from . import classify, evaluate, extract, store
 
-    for module in (extract, evaluate):
+    for module in (extract, evaluate, store, classify):
         for command in module.COMMANDS:
             main.add_command(command)
 

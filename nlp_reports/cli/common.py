@@ -1,6 +1,8 @@
 """What the command modules share: the one-line error and the atomic output file."""
 from __future__ import annotations
 
+import sys
+
 import click
 
 from ..errors import ReportError
@@ -28,3 +30,13 @@ class Output:
             from ..atomic import write_text_atomic
 
             write_text_atomic(self.path, "\n".join(self.parts) + "\n")
+
+
+def finish(out: Output, code: int) -> None:
+    """Close `out` (an unwritable output is a one-line error) and exit with `code`."""
+    try:
+        out.close()
+    except ReportError as exc:
+        fail(exc)
+        sys.exit(exc.exit_code)
+    sys.exit(code)

@@ -7,6 +7,7 @@ import sys
 import click
 
 from ..errors import ReportError
+from .classify import classifier_for, model_option
 from .common import fail
 
 
@@ -20,19 +21,25 @@ def _fmt(x):
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--min-f1", type=float, help="Exit 1 if indicator F1 is below this (for CI).")
 @click.option("--misses", default=15, show_default=True, help="How many of the worst misses to list.")
-def evaluate(gold, split, fmt, min_f1, misses):
+@model_option
+def evaluate(gold, split, fmt, min_f1, misses, model, no_classify):
     """Measure extraction accuracy against gold annotations (see corpora/ANNOTATION.md).
 
     \b
     Example:
-        nlp-reports evaluate corpora/gold.jsonl --split dev
-        nlp-reports evaluate corpora/gold.jsonl --split test --format json --min-f1 0.9
+        nlp-reports evaluate corpora/gold --split dev
+        nlp-reports evaluate corpora/gold --split test --format json --min-f1 0.9
     """
     from .. import evaluate as ev_mod
     from ..render import table
 
+    from functools import partial
+
+    from ..analyse import analyse_file
+
+    classifier = classifier_for(model, no_classify)
     try:
-        ev = ev_mod.run(gold, split)
+        ev = ev_mod.run(gold, split, partial(analyse_file, classifier=classifier))
     except ReportError as exc:
         fail(exc)
         sys.exit(exc.exit_code)

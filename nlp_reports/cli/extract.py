@@ -6,7 +6,8 @@ import sys
 import click
 
 from ..errors import ReportError
-from .common import Output, fail
+from .classify import classifier_for, model_option
+from .common import Output, fail, finish
 
 
 @click.command()
@@ -17,7 +18,8 @@ from .common import Output, fail
 @click.option("--place", help="Override the place read from the text.")
 @click.option("--year", type=int, help="Override the year read from the text.")
 @click.option("--no-text", is_flag=True, help="Leave the normalised text out of JSON output.")
-def extract(paths, fmt, output, place, year, no_text):
+@model_option
+def extract(paths, fmt, output, place, year, no_text, model, no_classify):
     """Extract metadata, sections, indicators, problems and measures from report files.
 
     \b
@@ -29,10 +31,11 @@ def extract(paths, fmt, output, place, year, no_text):
     from ..analyse import analyse_file
     from .. import render
 
+    classifier = classifier_for(model, no_classify)
     out, failed, reports = Output(output), 0, []
     for n, path in enumerate(paths):
         try:
-            report = analyse_file(path, place=place, year=year)
+            report = analyse_file(path, place=place, year=year, classifier=classifier)
         except ReportError as exc:
             fail(exc)
             failed = max(failed, exc.exit_code)
@@ -49,12 +52,7 @@ def extract(paths, fmt, output, place, year, no_text):
 
         docs = [r.to_dict(not no_text) for r in reports]
         out.write(json.dumps(docs[0] if len(paths) == 1 else docs, ensure_ascii=False, indent=2))
-    try:
-        out.close()
-    except ReportError as exc:
-        fail(exc)
-        sys.exit(exc.exit_code)
-    sys.exit(failed)
+    finish(out, failed)
 
 
 COMMANDS = [extract]

@@ -53,7 +53,7 @@ def lexicon() -> Lexicon:
     slogans = [str(p) for p in load("slogans.yaml")["phrases"]]
     return Lexicon(
         quantity=quantity,
-        percent_words=re.compile(rf"(?P<den>百|千|{CHINESE}|\d+)分之(?P<num>百|{CHINESE}|\d+(?:\.\d+)?)(?P<q>以上|左右|以下|多)?"
+        percent_words=re.compile(rf"(?P<den>百|千|{CHINESE}|{ARABIC})分之(?P<num>百|{CHINESE}|{ARABIC})(?P<q>以上|左右|以下|多)?"
                                  rf"|(?<![\u4e00-\u9fff])(?P<tenths>[一二三四五六七八九])成(?P<q2>以上|左右|以下|多)?(?=[，。；、）]|$)"
                                  rf"|(?<=[占近约达超减降升长加高了])(?P<tenths2>[一二三四五六七八九])成(?P<q3>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"),
         units=units,

@@ -22,8 +22,10 @@ CN_BIG = {"万": 10_000, "亿": 100_000_000}
 MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000_000,
                "千万": 10_000_000, "百万": 1_000_000, "十万": 100_000, "万亿": 1e12}
 
-ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
-CHINESE = r"[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]*"
+# A numeral starts only where a run of its characters starts, and is bounded in length: a match
+# tried at every position of a long run (an ID, a row of digits) would be quadratic.
+ARABIC = r"(?<!\d)\d{1,16}(?:,\d{3}){0,5}(?:\.\d{1,8})?"
+CHINESE = r"(?<![零〇一二两三四五六七八九十百千万亿])[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]{0,15}"
 _ARABIC_RE = re.compile(rf"^{ARABIC}$")
 
 
