@@ -1,18 +1,31 @@
 """Accuracy of the extractor against gold annotations (corpora/ANNOTATION.md).
 
 Indicators match one-to-one when value, value_max and unit agree and the names overlap; problems
-and measures when their characters overlap by at least half; sections by heading."""
+and measures when their characters overlap by at least half; sections by heading. A false indicator
+whose number lies in no gold indicator's evidence is a spurious number (a date, a slogan, a heading
+number …), counted apart from a real indicator given a wrong name or value, and sorted into classes
+by the words around it."""
 from __future__ import annotations
 
 import json
 import math
 import pathlib
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .errors import InputError
+from .extract.numbers import parse_number
 from .normalise import fold_characters, fold_punctuation, strip_markers
+
+SPURIOUS_CLASSES = ("year_date", "document_number", "slogan", "heading_ordinal", "frequency_rule", "other")
+_NUMERAL = re.compile(r"\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿]+")
+_DATE_AFTER = re.compile(r"(?:年|月|日|号|时|点|分|:\d)")
+_DOCUMENT = re.compile(r"[〔〕\[\]《》]|号|第\S{0,6}期")
+_SLOGAN_AROUND = re.compile(r"[“”‘’\"]")
+_HEADING_AFTER = re.compile(r"^(?:是|、|\.|）|要|方面|部分|条|款|章|节|阶段|批|届|次会议|季度|轮)")
+_RULE_BEFORE = re.compile(r"每|按(?:照)?[^，。；]{0,6}$|不少于|至少")
 
 
 @dataclass
@@ -71,6 +84,8 @@ class Evaluation:
     role: Accuracy = field(default_factory=Accuracy)
     themes: list = field(default_factory=list)   # (gold, predicted) pairs
     misses: list = field(default_factory=list)   # (file, "missed"|"false", text)
+    spurious: Counter = field(default_factory=Counter)  # class → false numbers outside gold evidence
+    spurious_found: list = field(default_factory=list)  # (file, class, text)
 
     def theme_macro_f1(self):
         pairs = [(g, p) for g, p in self.themes if p is not None]
@@ -84,12 +99,18 @@ class Evaluation:
             f1s.append(t.f1 or 0.0)
         return sum(f1s) / len(f1s)
 
+    def spurious_per_10(self):
+        return 10 * sum(self.spurious.values()) / self.reports if self.reports else None
+
     def as_dict(self):
         return {
             "reports": self.reports,
             "indicators": self.indicators.as_dict(),
             "indicator_values_only": self.values_only.as_dict(),
             "zeros": self.zeros.as_dict(),
+            "spurious_numbers": {"total": sum(self.spurious.values()),
+                                 "per_10_reports": _r(self.spurious_per_10()),
+                                 "by_class": {c: self.spurious[c] for c in SPURIOUS_CLASSES}},
             "qualifier_accuracy": _r(self.qualifier.value),
             "scope_accuracy": _r(self.scope.value),
             "kind_accuracy": _r(self.kind.value),
@@ -182,8 +203,55 @@ def _tally(tally: Tally, n_gold: int, n_pred: int, n_pairs: int):
     tally.fn += n_gold - n_pairs
 
 
-def evaluate_report(ev: Evaluation, gold: dict, report: dict) -> None:
-    """Add one report's comparison to `ev` (report is the extract JSON contract)."""
+def _evidence_spans(text: str, gold_indicators: list) -> list[tuple[int, int]]:
+    """Where each gold indicator's evidence stands in the normalised `text` (searched in order)."""
+    spans, pos = [], 0
+    for g in gold_indicators:
+        t = _fold(g["text"])
+        i = text.find(t, pos) if t else -1
+        if i < 0 and t:
+            i = text.find(t)
+        if i >= 0:
+            spans.append((i, i + len(t)))
+            pos = i
+    return spans
+
+
+def _number_span(p: dict) -> tuple[int, int]:
+    """Offsets of the numeral a predicted indicator was read from (its whole evidence for a zero
+    or when no numeral in it has the predicted value)."""
+    if p["value"]:
+        for m in _NUMERAL.finditer(p["text"]):
+            digits = m.group(0).rstrip("万亿千百") or m.group(0)
+            try:
+                value = parse_number(digits.rstrip(",."))
+            except (ValueError, KeyError):
+                continue
+            if any(_same_number(value * f, v) for v in (p["value"], p.get("value_max")) if v
+                   for f in (1, 10, 100, 1000, 10_000, 1e8)):
+                return p["start"] + m.start(), p["start"] + m.end()
+    return p["start"], p["end"]
+
+
+def spurious_class(text: str, start: int, end: int) -> str:
+    """The not-an-indicator class of a number at text[start:end], told from the words around it."""
+    before, after = text[max(0, start - 12):start], text[end:end + 6]
+    if _DATE_AFTER.match(after) or re.fullmatch(r"(?:19|20)\d\d", text[start:end]):
+        return "year_date"
+    if _DOCUMENT.search(text[max(0, start - 3):end + 3]):
+        return "document_number"
+    if before.endswith("第") or _HEADING_AFTER.match(after) or start == 0 or text[start - 1] == "\n":
+        return "heading_ordinal"
+    if _RULE_BEFORE.search(before.rsplit("，", 1)[-1]):
+        return "frequency_rule"
+    if _SLOGAN_AROUND.search(text[max(0, start - 2):end + 4]) or text[start] in "一二两三四五六七八九十":
+        return "slogan"
+    return "other"
+
+
+def evaluate_report(ev: Evaluation, gold: dict, report: dict, text: str | None = None) -> None:
+    """Add one report's comparison to `ev` (report is the extract JSON contract; `text` its
+    normalised text, needed to tell spurious numbers from mis-named indicators)."""
     ev.reports += 1
     g_ind, p_ind = gold["indicators"], report["indicators"]
 
@@ -211,6 +279,15 @@ def evaluate_report(ev: Evaluation, gold: dict, report: dict) -> None:
     matched_p = {pi for _, pi in pairs}
     ev.misses += [(gold["file"], "missed", g["text"]) for gi, g in enumerate(g_ind) if gi not in matched_g]
     ev.misses += [(gold["file"], "false", p["text"]) for pi, p in enumerate(p_ind) if pi not in matched_p]
+    if text is not None:
+        evidence = _evidence_spans(text, g_ind)
+        for pi, p in enumerate(p_ind):
+            if pi not in matched_p:
+                lo, hi = _number_span(p)
+                if not any(s < hi and lo < e for s, e in evidence):
+                    cls = spurious_class(text, lo, hi)
+                    ev.spurious[cls] += 1
+                    ev.spurious_found.append((gold["file"], cls, p["text"]))
 
     for key, tally in (("problems", ev.problems), ("measures", ev.measures)):
         g_items, p_items = gold[key], report[key]
@@ -242,8 +319,8 @@ def run(gold_path, split: str | None = None, analyse=None) -> Evaluation:
         from .analyse import analyse_file as analyse
     ev = Evaluation()
     for rec in read_gold(gold_path, split):
-        report = analyse(pathlib.Path(rec["_base"]) / rec["file"]).to_dict(with_text=False)
-        evaluate_report(ev, rec, report)
+        result = analyse(pathlib.Path(rec["_base"]) / rec["file"])
+        evaluate_report(ev, rec, result.to_dict(with_text=False), result.text)
     return ev
 
 

@@ -46,6 +46,7 @@ def evaluate(gold, split, fmt, min_f1, misses, model, no_classify):
     data = ev.as_dict()
     if fmt == "json":
         data["worst_misses"] = [{"file": f, "kind": k, "text": t} for f, k, t in ev_mod.worst(ev, misses)]
+        data["spurious_numbers"]["examples"] = [{"file": f, "class": c, "text": t} for f, c, t in ev.spurious_found[:misses]]
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         rows = []
@@ -62,6 +63,10 @@ def evaluate(gold, split, fmt, min_f1, misses, model, no_classify):
                ["theme macro-F1", _fmt(data["theme_macro_f1"])]]
         acc += [[f"meta.{k}", _fmt(v)] for k, v in data["meta_accuracy"].items()]
         click.echo(table(["accuracy", "value"], acc, max_width=32))
+        spurious = data["spurious_numbers"]
+        click.echo(f"\nspurious numbers (false indicators outside every gold evidence): {spurious['total']}, "
+                   f"{_fmt(spurious['per_10_reports'])} per 10 reports")
+        click.echo(table(["class", "count"], [[c, n] for c, n in spurious["by_class"].items()], max_width=32))
         worst = ev_mod.worst(ev, misses)
         if worst:
             click.echo("\nWorst misses (file, missed gold / false prediction, evidence):")
