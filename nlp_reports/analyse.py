@@ -26,7 +26,7 @@ def analyse_text(raw: str, source: dict | None = None, place: str | None = None,
         meta=read_meta(text, text[title[0]:title[1]] if title else None, place, year),
         text=text,
         sections=tuple(sections),
-        indicators=tuple(extract_indicators(text, sent, section_finder(sections))),
+        indicators=tuple(extract_indicators(text, sent, section_finder(sections), sections)),
         problems=tuple(extract_items(text, sections, "problems")),
         measures=tuple(extract_items(text, sections, "next_steps")),
     )

@@ -63,7 +63,7 @@ def make_structure(nlp, name):
 def make_indicators(nlp, name):
     def indicators(doc: Doc) -> Doc:
         sections = doc._.sections or []
-        found = extract_indicators(doc.text, sentences(doc.text), section_finder(sections))
+        found = extract_indicators(doc.text, sentences(doc.text), section_finder(sections), sections)
         doc._.indicators = found
         doc.spans["indicators"] = [s for s in (_span(doc, i.start, i.end, i.kind) for i in found) if s]
         return doc

@@ -15,13 +15,14 @@ from .numbers import parse_number, scale
 
 _BOUNDARY = re.compile(r"[，。；！？、：\n]")
 _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]|“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
-_COMPARATOR = r"(?:同比|环比|较上年同期|较去年同期|较上年|较去年|比上年|比去年|与上年相比|较\d{4}年|较上一年|比上一年)"
-_CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|多出|多了|少了|多|少|增|减)"
-                     r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减))(?:了|为|达|约|近)?$")
-_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "少了", "少", "减"}
+_COMPARATOR = r"(?:同比|环比|(?:较|比|与)(?:上年度|上年|去年|上一年|\d{4}年|年初)(?:同期)?(?:相比)?)"
+_CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|多出|多了|少了|多|少|增|减)"
+                     r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
+_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "少了", "少", "减"}
 _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数)$")
-_AS_OF = re.compile(r"(?:截至|截止到|截止|截至到)(?P<date>[^，。；]{1,14}?(?:底|末|止|前|为止|日|月|年))")
+# The date is kept whole (截至10月底 → 10月底): longer endings are tried first at each length.
+_AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|，)")
 _RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
@@ -30,9 +31,11 @@ _NOUN_SUFFIX = set("员者率站室点队费金款书量额")
 _MAX_NAME = 18
 
 
-def extract_indicators(text: str, sentence_spans, section_of) -> list[Indicator]:
+def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> list[Indicator]:
     """All indicators and zeros in `text`, in order. `sentence_spans` are (start, end) pairs;
-    `section_of(pos)` gives the section id at an offset."""
+    `section_of(pos)` gives the section id at an offset; `sections` (with their roles) make a
+    figure in a next-steps section a target (力争…, or plainly 开展活动不少于10场 under 下一步打算)."""
+    planned = {s.id for s in sections if s.role == "next_steps"}
     lex = lexicon()
     blocked = _blocked_mask(text, lex)
     starts = [s for s, _ in sentence_spans]
@@ -60,7 +63,10 @@ def extract_indicators(text: str, sentence_spans, section_of) -> list[Indicator]
         elif f["name"]:
             previous[i] = f["name"]
         f.pop("num_start")
-        out.append(Indicator(sentence=text[s_start:s_end], section=section_of(f["start"]),
+        section = section_of(f["start"])
+        if section in planned and f["scope"] in (None, "period") and f["value"]:
+            f["scope"] = "target"
+        out.append(Indicator(sentence=text[s_start:s_end], section=section,
                              text=text[f["start"]:f["end"]], **f))
     return out
 
@@ -152,7 +158,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     name, name_start, name_end = _name(text, clause, len(prefix), m.end(), kind, lex)
     ev_start = min(clause + name_start, start) if name else start
     ev_end = max(m.end(), name_end)
-    scope, scope_text = _scope(text, start, lex)
+    scope, scope_text = _scope(text, start, lex, kind == "change")
     return dict(name=name, value=value, value_max=value_max, unit=unit, qualifier=qualifier, kind=kind,
                 start=ev_start, end=ev_end, scope=scope, scope_text=scope_text, direction=direction,
                 num_start=start, rule="quantity")
@@ -192,7 +198,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         kind, direction = "change", "down" if (cm.group("dir1") or cm.group("dir2")) in _DOWN else "up"
         prefix = prefix[:cm.start()]
     name, name_start, _ = _name(text, clause, len(prefix), m.end(), kind, lex)
-    scope, scope_text = _scope(text, start, lex)
+    scope, scope_text = _scope(text, start, lex, kind == "change")
     return dict(name=name, value=value, value_max=None, unit=unit, qualifier=qualifier, kind=kind,
                 start=clause + name_start if name else start, end=m.end(), scope=scope,
                 scope_text=scope_text, direction=direction, num_start=start, rule="fraction")
@@ -219,23 +225,29 @@ def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
     return out
 
 
-def _scope(text: str, pos: int, lex: Lexicon) -> tuple[str | None, str | None]:
-    """The scope cue in the number's own clause, or in a short adverbial clause before it in the
-    same sentence (今年以来，… / 截至11月底，…)."""
+def _scope(text: str, pos: int, lex: Lexicon, change: bool = False) -> tuple[str | None, str | None]:
+    """The scope cue in the number's own clause, or in a bare adverbial clause before it in the same
+    sentence (今年以来，… / 截至11月底，…). The comparison of a change (较上年增加5件) is no baseline,
+    and a baseline cue followed by its own figure (由上年的4个减少到1个) does not reach the next one."""
     clause = _comma_clause_start(text, pos)
     sentence = _window_start(text, pos)
     windows = [text[clause:pos]]
     # A bare adverbial clause earlier in the sentence (…，今年以来，…) scopes what follows it.
     if any(p.search(text, sentence, clause) for _, p in lex.scopes):
         windows += [c for c in reversed(text[sentence:clause].split("，"))
-                    if 0 < len(c) <= 10 and any(p.search(c) for _, p in lex.scopes)][:1]
+                    if 0 < len(c) <= 10 and not lex.quantity.search(c)
+                    and any(p.match(c) for s, p in lex.scopes if s != "baseline")][:1]
     for scope, pattern in lex.scopes:
         for window in windows:
-            if pattern.search(window):
-                if scope == "as_of":
-                    m = _AS_OF.search(window)
-                    return scope, m.group("date") if m else None
-                return scope, None
+            m = None
+            for m in pattern.finditer(window):
+                pass
+            if not m or scope == "baseline" and (change or lex.quantity.search(window, m.end())):
+                continue
+            if scope == "as_of":
+                d = _AS_OF.search(window)
+                return scope, d.group("date") if d else None
+            return scope, None
     return None, None
 
 
@@ -245,9 +257,13 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     prefix = text[clause:clause + prefix_len]
     stripped = lex.lead_end.sub("", prefix)
     if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
-        light = lex.light_verbs.match(stripped)
+        # 实现调解成功率100%, 办理行政复议案件较上年增加5件: a leading verb is not part of the name.
+        light = lex.light_verbs.match(stripped) or kind == "change" and not _RATE_WORD.search(stripped) \
+            and lex.verbs.match(stripped)
         head = light.end() if light and len(stripped) - light.end() >= 2 else 0
         return _span_of(stripped, head, len(stripped), lex, unit_end)
+    if lex.quantity_end.search(stripped):
+        return "", clause + prefix_len, unit_end  # 监测户26户87人: the second figure counts the same thing
     following = _following_object(text, unit_end, lex)
     if following:  # 覆盖12个行政村, 发放2000余份宣传资料: the counted noun follows the unit
         return following, clause + prefix_len, unit_end + len(following)
@@ -257,8 +273,11 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     if name:
         return _span_of(stripped, last_end, len(stripped), lex, unit_end)
     if runs:
-        prev_end = runs[-2][1] if len(runs) > 1 else 0
-        return _span_of(stripped, prev_end, last_end, lex, unit_end)
+        # 开展专项督导11次, 调解成功28件: no object, so the action is what is counted, with the words
+        # after it (成功); in a run of verbs (组织专题学习) only the last one is the action.
+        start, end, last = runs[-1]
+        action = last if last > start else runs[-2][1] if len(runs) > 1 else 0
+        return _span_of(stripped, action, len(stripped), lex, unit_end)
     return "", clause + prefix_len, unit_end
 
 
@@ -274,16 +293,25 @@ def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int):
     return name, offset, unit_end
 
 
-def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int]]:
-    """(start, end) of runs of adjacent verbs; a verb before 的 modifies a noun and is skipped."""
+def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int, int]]:
+    """(start, end, start of the last verb) of runs of adjacent verbs that govern what follows them.
+    A verb inside a noun phrase is skipped: before 的 or a noun suffix (反映的问题, 人民调解员), before a
+    head noun it modifies (培训班, 整治资金, 审批时间), or a modifier verb before people (受益群众)."""
     runs: list[list[int]] = []
+    lead = lex.lead_words.match(prefix)
+    lead_end = lead.end() if lead else 0
     for v in lex.verbs.finditer(prefix):
         if prefix.startswith("的", v.end()) or prefix[v.end():v.end() + 1] in _NOUN_SUFFIX:
-            continue  # 反映的问题, 人民调解员: the verb is inside a noun phrase
+            continue
+        if (runs or v.start() > lead_end) and v.group(0) not in lex.governing_verbs \
+                and lex.head_nouns.fullmatch(prefix, v.end()):
+            continue  # a verb at the very start governs the head noun: 投入资金 → 资金
+        if v.group(0) in lex.modifier_verbs and lex.people_end.search(prefix, v.end()):
+            continue
         if runs and runs[-1][1] == v.start():
-            runs[-1][1] = v.end()
+            runs[-1][1:] = [v.end(), v.start()]
         else:
-            runs.append([v.start(), v.end()])
+            runs.append([v.start(), v.end(), v.start()])
     return [tuple(r) for r in runs]
 
 
@@ -304,8 +332,9 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     while end < limit and not _BOUNDARY.match(text, end):
         end += 1
     piece = text[pos:end]
-    if not piece or not _CJK.match(piece) or _PREPOSITION.match(piece):
-        return ""
+    if not piece or not _CJK.match(piece) or _PREPOSITION.match(piece) or lex.verbs.match(piece) \
+            or lex.lead_words.match(piece):
+        return ""  # 3个工作日压缩至1个: what follows is the next clause, not the counted noun
     cut = len(piece)
     for pattern in (lex.verbs, lex.tail_words):
         m = pattern.search(piece, 1)

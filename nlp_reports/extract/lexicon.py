@@ -25,6 +25,11 @@ class Lexicon:
     determiners: re.Pattern
     light_verbs: re.Pattern
     tail_words: re.Pattern
+    head_nouns: re.Pattern        # fullmatch: a noun a verb before it modifies (培训班, 整治资金)
+    modifier_verbs: frozenset     # verbs kept before a people noun (受益群众)
+    governing_verbs: frozenset    # verbs never taken as inside a compound (投入经费)
+    quantity_end: re.Pattern      # search: text ending in a number and unit (…26户|87人)
+    people_end: re.Pattern        # search: the name ends with a noun for people or households
     zero: re.Pattern
     zero_outcome: re.Pattern
     zero_context: re.Pattern
@@ -64,10 +69,16 @@ def lexicon() -> Lexicon:
         slogans=re.compile("|".join([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))])),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
-        lead_end=re.compile(rf"(?:{alternation(names['lead_words'])})+$"),
+        # 调解成功28件: a word such as 成功 is an adverb before a verb but part of the action after one.
+        lead_end=re.compile(rf"(?:{alternation(set(names['lead_words']) - set(names['kept_at_end']))})+$"),
         determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
         light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
         tail_words=re.compile(alternation(names["tail_words"])),
+        head_nouns=re.compile(alternation(names["head_nouns"])),
+        modifier_verbs=frozenset(names["modifier_verbs"]),
+        governing_verbs=frozenset(names["governing_verbs"]),
+        quantity_end=re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千万亿])[余多]?(?:{alternation(units)})$"),
+        people_end=re.compile(rf"(?:{alternation(names['people_nouns'])})$"),
         zero=re.compile(rf"{zeros['openers']}|{zeros['zero_prefix']}(?=(?:{alternation(zeros['outcomes'])}))"),
         zero_outcome=re.compile(rf"(?:{alternation(zeros['outcomes'])})$"),
         zero_context=re.compile(rf"{zeros['contexts']}$"),
