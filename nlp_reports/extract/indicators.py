@@ -14,7 +14,10 @@ from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
 
 _BOUNDARY = re.compile(r"[，。；！？、：\n]")
-_BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]|“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
+_QUOTED = re.compile(r"“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
+_BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]"
+                            # times of day (9时30分, 8:30-17:30) and ages (18周岁)
+                            r"|(?<!\d)\d{1,2}(?:[时点]\d{1,2}分|:\d{2})|(?<![\d.])\d{1,3}周岁")
 _COMPARATOR = r"(?:同比|环比|(?:较|比|与)(?:上年度|上年|去年|上一年|\d{4}年|年初)(?:同期)?(?:相比)?)"
 _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|多出|多了|少了|多|少|增|减)"
                      r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
@@ -23,7 +26,7 @@ _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数)$")
 # The date is kept whole (截至10月底 → 10月底): longer endings are tried first at each length.
 _AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
-_PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|，)")
+_PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|被|，)")
 _RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -66,17 +69,29 @@ def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> li
         section = section_of(f["start"])
         if section in planned and f["scope"] in (None, "period") and f["value"]:
             f["scope"] = "target"
-        out.append(Indicator(sentence=text[s_start:s_end], section=section,
-                             text=text[f["start"]:f["end"]], **f))
+        out.append(Indicator(sentence=_sentence_around(text, s_start, s_end, f["start"], f["end"]),
+                             section=section, text=text[f["start"]:f["end"]], **f))
     return out
 
 
+_MAX_SENTENCE, _CONTEXT = 400, 150
+
+
+def _sentence_around(text: str, s_start: int, s_end: int, start: int, end: int) -> str:
+    """The sentence holding text[start:end]; of a run-on one (no stop for pages) only the _CONTEXT
+    characters either side, since every indicator in it would otherwise carry a copy of it all."""
+    if s_end - s_start > _MAX_SENTENCE:
+        s_start, s_end = max(s_start, start - _CONTEXT), min(s_end, end + _CONTEXT)
+    return text[s_start:s_end]
+
+
 def _blocked_mask(text: str, lex: Lexicon) -> bytearray:
-    """1 at every offset inside a slogan, a document title or number, or a short quotation."""
+    """1 at every offset inside a slogan, a document title or number, a time of day or an age; 2
+    inside a short quotation (no count, but a zero such as “零事故” may stand there)."""
     mask = bytearray(len(text))
-    for pattern in (lex.slogans, _BLOCKED_SPANS):
+    for pattern, mark in ((_QUOTED, b"\x02"), (lex.slogans, b"\x01"), (_BLOCKED_SPANS, b"\x01")):
         for m in pattern.finditer(text):
-            mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+            mask[m.start():m.end()] = mark * (m.end() - m.start())
     return mask
 
 
@@ -131,7 +146,10 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     if m.group("q3") in ("以上", "以下", "以内") and _THRESHOLD_NEXT.match(after):
         return None  # 50万元以上的项目, 较大以上事故: a threshold, not a quantity
     try:
-        value = scale(num, m.group("mult"))
+        # 2-3万元: a multiplier written once, after the upper end, applies to both ends.
+        value = scale(num, m.group("mult") or m.group("mult2"))
+        if m.group("rest"):
+            value += scale(m.group("rest"), m.group("rmult"))
         value_max = scale(m.group("num2"), m.group("mult2") or m.group("mult")) if m.group("num2") else None
     except (ValueError, KeyError):
         return None
@@ -139,6 +157,9 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         return None
     suffix_q = m.group("q3") or m.group("q2") or m.group("q1") or m.group("q0")
     qualifier = lex.suffix_qualifiers[suffix_q] if suffix_q else "exact"
+    am = _AS_OF.search(text, clause, start)
+    if am and start - am.end() >= 2:
+        clause = am.end()  # 截至11月底已完成52项: the date is the scope, not part of the name
     prefix = text[clause:start]
     pm = lex.prefix_qualifier_re.search(prefix)
     if pm:
@@ -269,7 +290,8 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
         return following, clause + prefix_len, unit_end + len(following)
     runs = _verb_runs(stripped, lex)
     last_end = runs[-1][1] if runs else 0
-    name = _trim(stripped[last_end:], lex)
+    rest = stripped[last_end:]
+    name = "" if lex.lead_words.fullmatch(rest) else _trim(rest, lex)
     if name:
         return _span_of(stripped, last_end, len(stripped), lex, unit_end)
     if runs:
@@ -284,8 +306,8 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
 def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int):
     piece = prefix[lo:hi]
     name = _trim(piece, lex)
-    if not name:
-        return "", lo, unit_end
+    if len(name) < 2:
+        return "", lo, unit_end  # 较上年的115件, 调整后为3046万元: a lone character names nothing
     offset = lo + piece.find(name)
     if len(name) > _MAX_NAME:
         offset += len(name) - _MAX_NAME
@@ -296,15 +318,16 @@ def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int):
 def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int, int]]:
     """(start, end, start of the last verb) of runs of adjacent verbs that govern what follows them.
     A verb inside a noun phrase is skipped: before 的 or a noun suffix (反映的问题, 人民调解员), before a
-    head noun it modifies (培训班, 整治资金, 审批时间), or a modifier verb before people (受益群众)."""
+    last single character (公示牌, 督办单) or a head noun it modifies (培训班, 整治资金, 审批时间), or a
+    modifier verb before people (受益群众)."""
     runs: list[list[int]] = []
     lead = lex.lead_words.match(prefix)
     lead_end = lead.end() if lead else 0
     for v in lex.verbs.finditer(prefix):
         if prefix.startswith("的", v.end()) or prefix[v.end():v.end() + 1] in _NOUN_SUFFIX:
             continue
-        if (runs or v.start() > lead_end) and v.group(0) not in lex.governing_verbs \
-                and lex.head_nouns.fullmatch(prefix, v.end()):
+        if len(prefix) - v.end() == 1 or (runs or v.start() > lead_end) and v.group(0) not in lex.governing_verbs \
+                and lex.head_nouns.fullmatch(prefix, v.end()):  # 河长公示牌, 律师服务团: one character after
             continue  # a verb at the very start governs the head noun: 投入资金 → 资金
         if v.group(0) in lex.modifier_verbs and lex.people_end.search(prefix, v.end()):
             continue
@@ -316,12 +339,15 @@ def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int, int]]:
 
 
 def _trim(name: str, lex: Lexicon) -> str:
+    """`name` without determiners and lead words at either end; a strip that would leave less than
+    two characters is not made (对象 keeps its 对)."""
     previous = None
     while name and name != previous:
         previous = name
-        name = lex.determiners.sub("", name)
-        name = lex.lead_words.sub("", name)
-        name = lex.lead_end.sub("", name)
+        for pattern in (lex.determiners, lex.lead_words, lex.lead_end):
+            cut = pattern.sub("", name)
+            if len(cut) >= 2 or len(name) < 2:
+                name = cut
     return name if _CJK.search(name or "") else ""
 
 
@@ -336,6 +362,8 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
             or lex.lead_words.match(piece):
         return ""  # 3个工作日压缩至1个: what follows is the next clause, not the counted noun
     cut = len(piece)
+    if _FOLLOW_STOP.match(piece):
+        return ""  # 64户全部…, 2天内…: the clause goes on about the figure, no noun follows
     for pattern in (lex.verbs, lex.tail_words):
         m = pattern.search(piece, 1)
         if m:
@@ -343,31 +371,45 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     return _trim(piece[:cut], lex)
 
 
+_FOLLOW_STOP = re.compile(r"(?:全部|均|都|每|分别|逐|已|正|内|为|是|共|等)")
 _ZERO_STOP = "，。；！？：\n"
 _ONE = re.compile(r"^(?:一起|一例|一件|一宗|一个|一名|一条|一次|一)")
+_ZERO_NOT = ("无论", "无法", "无需", "无缝", "无偿", "无私", "无人", "无纸", "无害", "无证", "没有发生", "没有出现")
+_ZERO_LIST = re.compile(r"、|以及|和|(?<![涉以危普波顾来])及(?!以上|以下)|或(?!者)")
+_QUOTE_MARKS = "“”‘’"
 
 
 def _zeros(text: str, lex: Lexicon, blocked: bytearray) -> list[dict]:
-    """全年无行政复议、行政诉讼案件 → two zeros; 未发生较大以上事故 → one; 再犯罪率为零 → one."""
-    out = []
+    """全年无行政复议、行政诉讼案件 → two zeros; 未发生较大以上事故 → one; 再犯罪率为零 → one;
+    实现“零事故、零伤亡” → two (zeros are read inside short quotations, slogans are not)."""
+    out, covered = [], 0
     for m in lex.zero.finditer(text):
         start = m.start()
-        if blocked[start] or text.startswith(("无论", "无法", "无需", "无缝", "无偿", "无私", "无人", "无纸", "无害", "无证"), start):
-            continue
-        strong = lex.zero_strong.fullmatch(m.group(0))
-        if not strong:
-            lead = text[_clause_start(text, start, limit=12):start]
-            if lead and not lex.zero_context.search(lead):
-                continue
+        if start < covered or blocked[start] == 1 or text.startswith(_ZERO_NOT, start) and m.group(0) in ("无", "没有"):
+            continue  # 没有无预算、超预算支出: a 无 inside an earlier zero's object is no new zero
         end = m.end()
         while end < len(text) and end - m.end() < 40 and text[end] not in _ZERO_STOP:
             end += 1
         body = text[m.end():end]
+        if m.group(0) == "零":  # 零事故、零伤亡: each 零 gives the outcome word written after it
+            out += _zero_items(text, lex, start, m.end(), lex.zero_word.match(text, m.end()).group(0))
+            continue
+        body = lex.zero_tail.sub("", body.rstrip(_QUOTE_MARKS))
+        strong = lex.zero_strong.fullmatch(m.group(0))
+        if not strong and blocked[start]:
+            continue  # “有物无账”: a weak 无 inside a quotation is a label
+        if not strong:
+            lead = text[_clause_start(text, start, limit=12):start]
+            # 适龄儿童无失学辍学，: a short outcome closing its clause needs no opening context
+            closing = len(body) <= 8 and end - m.end() == len(body) and end < len(text)
+            if lead and not lex.zero_context.search(lead) and not closing:
+                continue
         if lex.zero_suffix.search(body):
             continue  # handled below as 'X为零'
-        if not strong and (not lex.zero_outcome.search(body.split("、")[-1]) or len(body) > 24):
+        if not strong and (not lex.zero_outcome.search(body) or len(body) > 24):
             continue
         out += _zero_items(text, lex, start, m.end(), body)
+        covered = m.end() + len(body)
     for m in lex.zero_suffix.finditer(text):
         clause = _comma_clause_start(text, m.start())
         body = text[clause:m.start()]
@@ -377,13 +419,23 @@ def _zeros(text: str, lex: Lexicon, blocked: bytearray) -> list[dict]:
     return out
 
 
+def _zero_parts(body: str, lex: Lexicon) -> list[tuple[int, str]]:
+    """(offset, item) of a list of zeros: split at 、, and at 和/及/或 after an outcome word
+    (越级上访和群体性事件, but not 民营企业和中小企业账款问题)."""
+    parts, last = [], 0
+    for m in _ZERO_LIST.finditer(body):
+        if m.start() - last >= 2 and (m.group(0) == "、" or lex.zero_outcome.search(body, last, m.start())):
+            parts.append((last, body[last:m.start()]))
+            last = m.end()
+    return parts + [(last, body[last:])]
+
+
 def _zero_items(text: str, lex: Lexicon, ev_start: int, body_start: int, body: str) -> list[dict]:
     scope, scope_text = _scope(text, ev_start, lex)
-    items, pos = [], body_start
-    for k, item in enumerate(body.split("、")):
-        item_start, item_end = pos, pos + len(item)
-        pos = item_end + 1
-        name = _ONE.sub("", item).removesuffix("发生").strip()
+    items = []
+    for k, (offset, item) in enumerate(_zero_parts(body, lex)):
+        item_start, item_end = body_start + offset, body_start + offset + len(item)
+        name = _ONE.sub("", item).removesuffix("发生").strip().strip(_QUOTE_MARKS)
         if not name or len(name) > 30 or not _CJK.search(name):
             continue
         items.append(dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",

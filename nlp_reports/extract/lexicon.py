@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from ..resources import alternation, load
-from .numbers import ARABIC, CHINESE
+from .numbers import ARABIC, BARE, CHINESE
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,8 @@ class Lexicon:
     zero_context: re.Pattern
     zero_strong: re.Pattern
     zero_suffix: re.Pattern
+    zero_word: re.Pattern         # match: the outcome word right after 零 (零事故)
+    zero_tail: re.Pattern
 
 
 def _is_regex(phrase: str) -> bool:
@@ -50,7 +52,9 @@ def lexicon() -> Lexicon:
     quals = load("qualifiers.yaml")
     suffix = alternation(quals["suffix"])
     quantity = re.compile(
-        rf"(?P<num>{ARABIC}|{CHINESE})(?P<q0>余|多)?(?P<mult>千万|百万|十万|万亿|[万亿千百])?(?P<q1>余|多)?"
+        rf"(?P<num>{ARABIC}|{CHINESE}|{BARE})(?P<q0>余|多)?(?P<mult>千万|百万|十万|万亿|[万亿千百])?"
+        # 1亿2000万元: the rest of the amount after 亿, in its own multiplier
+        rf"(?:(?<=亿)(?P<rest>{ARABIC})(?P<rmult>千万|百万|十万|[万千]))?(?P<q1>余|多)?"
         rf"(?:(?P<sep>-|~|～|—|–|至|到)(?P<num2>{ARABIC}|{CHINESE})(?P<mult2>千万|百万|十万|[万亿千百])?(?P<q2>余|多)?)?"
         rf"(?P<unit>{alternation(units)})(?P<q3>{suffix})?")
     names = load("names.yaml")
@@ -60,7 +64,7 @@ def lexicon() -> Lexicon:
         quantity=quantity,
         percent_words=re.compile(rf"(?P<den>百|千|{CHINESE}|{ARABIC})分之(?P<num>百|{CHINESE}|{ARABIC})(?P<q>以上|左右|以下|多)?"
                                  rf"|(?<![\u4e00-\u9fff])(?P<tenths>[一二三四五六七八九])成(?P<q2>以上|左右|以下|多)?(?=[，。；、）]|$)"
-                                 rf"|(?<=[占近约达超减降升长加高了])(?P<tenths2>[一二三四五六七八九])成(?P<q3>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"),
+                                 rf"|(?<=[占近约达超减降升长加高了至到为])(?P<tenths2>[一二三四五六七八九])成(?P<q3>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"),
         units=units,
         prefix_qualifiers=quals["prefix"],
         suffix_qualifiers=quals["suffix"],
@@ -79,9 +83,11 @@ def lexicon() -> Lexicon:
         governing_verbs=frozenset(names["governing_verbs"]),
         quantity_end=re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千万亿])[余多]?(?:{alternation(units)})$"),
         people_end=re.compile(rf"(?:{alternation(names['people_nouns'])})$"),
-        zero=re.compile(rf"{zeros['openers']}|{zeros['zero_prefix']}(?=(?:{alternation(zeros['outcomes'])}))"),
+        zero=re.compile(rf"{zeros['openers']}|(?:{zeros['zero_prefix']})(?=(?:{alternation(zeros['outcomes'])}))"),
         zero_outcome=re.compile(rf"(?:{alternation(zeros['outcomes'])})$"),
-        zero_context=re.compile(rf"{zeros['contexts']}$"),
+        zero_context=re.compile(zeros['contexts']),
         zero_strong=re.compile(zeros['strong']),
         zero_suffix=re.compile(zeros['suffix']),
+        zero_word=re.compile(alternation(zeros['outcomes'])),
+        zero_tail=re.compile(zeros['tail']),
     )

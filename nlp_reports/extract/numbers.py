@@ -10,6 +10,8 @@
 2023.0
 >>> scale("1.2", "万")
 12000.0
+>>> parse_number("九十九点五"), parse_number("千")
+(99.5, 1000.0)
 """
 from __future__ import annotations
 
@@ -25,12 +27,24 @@ MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000
 # A numeral starts only where a run of its characters starts, and is bounded in length: a match
 # tried at every position of a long run (an ID, a row of digits) would be quadratic.
 ARABIC = r"(?<!\d)\d{1,16}(?:,\d{3}){0,5}(?:\.\d{1,8})?"
-CHINESE = r"(?<![零〇一二两三四五六七八九十百千万亿])[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]{0,15}"
+CHINESE = (r"(?<![零〇一二两三四五六七八九十百千万亿])[零〇一二两三四五六七八九十][零〇一二两三四五六七八九十百千万亿]{0,15}"
+           r"(?:点[零〇一二三四五六七八九]{1,6})?")
+# A multiplier standing for its own value, only where a qualifier says it is a number: 千余名,
+# 百余人, 近百名, 逾万人次 (never 百姓, 千家万户, 万一).
+BARE = r"(?<![零〇一二两三四五六七八九十百千万亿\d])[百千万](?=[余多])|(?<=[近逾约超])[百千万](?![余多])"
 _ARABIC_RE = re.compile(rf"^{ARABIC}$")
 
 
 def parse_chinese(text: str) -> float:
-    """Value of a Chinese numeral: 十一, 二十三, 一百二十, 三千, 一万二千, 两, 二〇二三 (digit by digit)."""
+    """Value of a Chinese numeral: 十一, 二十三, 一百二十, 三千, 一万二千, 两, 二〇二三 (digit by digit),
+    九十九点五 (decimals after 点), and a bare multiplier 千 or 万 (千余名, 逾万人次)."""
+    whole, dot, decimals = text.partition("点")
+    if dot:
+        if not decimals or not all(ch in CN_DIGITS for ch in decimals):
+            raise ValueError(f"not a Chinese numeral: {text!r}")
+        return parse_chinese(whole) + float("0." + "".join(str(CN_DIGITS[ch]) for ch in decimals))
+    if text in CN_UNITS or text in CN_BIG:
+        return float(CN_UNITS.get(text) or CN_BIG[text])
     if all(ch in CN_DIGITS for ch in text) and len(text) > 1:
         return float("".join(str(CN_DIGITS[ch]) for ch in text))
     total, section, digit = 0, 0, None
