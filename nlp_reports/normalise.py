@@ -69,6 +69,7 @@ def _traditional():
 
 
 _TRADITIONAL_SHARE = 0.01  # of CJK characters; simplified text has next to none
+_CJK_RUN = re.compile(rf"[{_CJK}]")
 
 
 def fold_traditional(text: str) -> str:
@@ -78,7 +79,10 @@ def fold_traditional(text: str) -> str:
     sample = text[:20000]
     present = only_traditional.intersection(sample)  # set operations run in C; a regex class is slow
     hits = sum(map(sample.count, present))
-    if hits < 3 or hits < _TRADITIONAL_SHARE * len(sample) / 2:
+    # A short text (a table cell, one sentence) has few characters to tell by: two traditional-only
+    # ones that make a tenth of it are enough; one stray 乾 in a simplified sentence is not.
+    short = hits >= 2 and hits >= 0.1 * len(_CJK_RUN.findall(sample[:200]))
+    if not short and (hits < 3 or hits < _TRADITIONAL_SHARE * len(sample) / 2):
         return text
     return text.translate(table)
 

@@ -12,8 +12,9 @@ import re
 from ..results import Indicator
 from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
+from .tables import table_indicators
 
-_BOUNDARY = re.compile(r"[，。；！？、：\n]")
+_BOUNDARY = re.compile(r"[，。；！？、：|\n]")
 _QUOTED = re.compile(r"“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
 _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]"
                             # times of day (9时30分, 8:30-17:30) and ages (18周岁)
@@ -23,7 +24,7 @@ _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提
                      r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
 _DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "少了", "少", "减"}
 _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
-_RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数)$")
+_RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数|权重|分值)$")
 # The date is kept whole (截至10月底 → 10月底): longer endings are tried first at each length.
 _AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|被|，)")
@@ -42,7 +43,9 @@ def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> li
     lex = lexicon()
     blocked = _blocked_mask(text, lex)
     starts = [s for s, _ in sentence_spans]
-    found = []
+    found, cells = table_indicators(text, lex.units) if "|" in text else ([], [])
+    for a, b in cells:  # a cell read as a table figure is not read again as running text
+        blocked[a:b] = b"\x01" * (b - a)
     for m in lex.quantity.finditer(text):
         ind = _from_quantity(text, m, lex, blocked)
         if ind:
@@ -100,8 +103,8 @@ def _last_of(chars: str) -> re.Pattern:
     return re.compile(rf"[{chars}](?=[^{chars}]*$)")
 
 
-_LAST_BOUNDARY = _last_of("，。；！？、：\n")
-_LAST_COMMA = _last_of("，。；！？：\n")
+_LAST_BOUNDARY = _last_of("，。；！？、：|\n")  # | : the cells of a table flattened to text
+_LAST_COMMA = _last_of("，。；！？：|\n")
 _LAST_BREAK = _last_of("。；！？\n")
 
 
@@ -117,6 +120,18 @@ def _clause_start(text: str, pos: int, limit: int = 60) -> int:
 
 def _comma_clause_start(text: str, pos: int, limit: int = 60) -> int:
     return _start_after(_LAST_COMMA, text, pos, limit)
+
+
+_LABEL_MARKS = ("：", "|")
+
+
+def _label_start(text: str, pos: int, clause: int) -> int:
+    """Where the name of a number standing alone after a colon or a table border starts (群众满意度：
+    98.5%, |法治讲座|8场|): the label before the mark, when it is short; else `clause`."""
+    if clause != pos or not text[pos - 1:pos] in _LABEL_MARKS:
+        return clause
+    label = _clause_start(text, pos - 1, limit=16)
+    return label if 2 <= pos - 1 - label <= 16 else clause
 
 
 def _window_start(text: str, pos: int, limit: int = 120) -> int:
@@ -137,7 +152,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     if chinese and num == "一" and not m.group("mult") and not (m.group("q1") or m.group("q3")) \
             and after and not _BOUNDARY.match(after):
         return None  # 一名分管领导, 一个平台: the article, not a count
-    clause = _clause_start(text, start)
+    clause = _label_start(text, start, _clause_start(text, start))
     if _RULE.search(text, _comma_clause_start(text, start), start):
         return None  # 每月巡河3次: a rule of frequency, not an achievement
     unit, kind, arabic_only = lex.units[m.group("unit")]
@@ -157,10 +172,14 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         return None
     suffix_q = m.group("q3") or m.group("q2") or m.group("q1") or m.group("q0")
     qualifier = lex.suffix_qualifiers[suffix_q] if suffix_q else "exact"
+    if text[clause:start].endswith(_LABEL_MARKS):
+        start_of_number = start - 1  # the label's own colon or cell border is not part of the name
+    else:
+        start_of_number = start
     am = _AS_OF.search(text, clause, start)
     if am and start - am.end() >= 2:
         clause = am.end()  # 截至11月底已完成52项: the date is the scope, not part of the name
-    prefix = text[clause:start]
+    prefix = text[clause:start_of_number]
     pm = lex.prefix_qualifier_re.search(prefix)
     if pm:
         prefix = prefix[:pm.start()]
@@ -279,8 +298,9 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     stripped = lex.lead_end.sub("", prefix)
     if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
         # 实现调解成功率100%, 办理行政复议案件较上年增加5件: a leading verb is not part of the name.
+        # …but 调解纠纷数量 is one noun phrase: a verb before a head noun at the end stays.
         light = lex.light_verbs.match(stripped) or kind == "change" and not _RATE_WORD.search(stripped) \
-            and lex.verbs.match(stripped)
+            and not lex.head_end.search(stripped) and lex.verbs.match(stripped)
         head = light.end() if light and len(stripped) - light.end() >= 2 else 0
         return _span_of(stripped, head, len(stripped), lex, unit_end)
     if lex.quantity_end.search(stripped):
@@ -320,15 +340,25 @@ def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int, int]]:
     A verb inside a noun phrase is skipped: before 的 or a noun suffix (反映的问题, 人民调解员), before a
     last single character (公示牌, 督办单) or a head noun it modifies (培训班, 整治资金, 审批时间), or a
     modifier verb before people (受益群众)."""
+    verbs = [v for v in lex.verbs.finditer(prefix)
+             if not prefix.startswith("的", v.end()) and prefix[v.end():v.end() + 1] not in _NOUN_SUFFIX]
+    # From the right: a verb before a head noun, or before a verb already found inside the noun,
+    # belongs to the noun (不动产登记办理时限, 河长公示牌); a governing verb never does (投入资金).
+    compound = len(prefix)
+    inside = set()
+    for v in reversed(verbs):
+        if v.group(0) in lex.governing_verbs:
+            break
+        if v.end() == compound and compound < len(prefix) or len(prefix) - v.end() == 1 \
+                or lex.head_nouns.fullmatch(prefix, v.end()):
+            inside.add(v.start())
+            compound = v.start()
+        elif v.end() < compound:
+            break
     runs: list[list[int]] = []
-    lead = lex.lead_words.match(prefix)
-    lead_end = lead.end() if lead else 0
-    for v in lex.verbs.finditer(prefix):
-        if prefix.startswith("的", v.end()) or prefix[v.end():v.end() + 1] in _NOUN_SUFFIX:
+    for v in verbs:
+        if v.start() in inside:
             continue
-        if len(prefix) - v.end() == 1 or (runs or v.start() > lead_end) and v.group(0) not in lex.governing_verbs \
-                and lex.head_nouns.fullmatch(prefix, v.end()):  # 河长公示牌, 律师服务团: one character after
-            continue  # a verb at the very start governs the head noun: 投入资金 → 资金
         if v.group(0) in lex.modifier_verbs and lex.people_end.search(prefix, v.end()):
             continue
         if runs and runs[-1][1] == v.start():

@@ -26,6 +26,7 @@ class Lexicon:
     light_verbs: re.Pattern
     tail_words: re.Pattern
     head_nouns: re.Pattern        # fullmatch: a noun a verb before it modifies (培训班, 整治资金)
+    head_end: re.Pattern          # search: a name ending in such a noun (调解纠纷数量)
     modifier_verbs: frozenset     # verbs kept before a people noun (受益群众)
     governing_verbs: frozenset    # verbs never taken as inside a compound (投入经费)
     quantity_end: re.Pattern      # search: text ending in a number and unit (…26户|87人)
@@ -79,6 +80,7 @@ def lexicon() -> Lexicon:
         light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
         tail_words=re.compile(alternation(names["tail_words"])),
         head_nouns=re.compile(alternation(names["head_nouns"])),
+        head_end=re.compile(rf"(?:{alternation(names['head_nouns'])})$"),
         modifier_verbs=frozenset(names["modifier_verbs"]),
         governing_verbs=frozenset(names["governing_verbs"]),
         quantity_end=re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千万亿])[余多]?(?:{alternation(units)})$"),
