@@ -21,6 +21,7 @@ from .normalise import fold_characters, fold_punctuation, strip_markers
 
 SPURIOUS_CLASSES = ("year_date", "document_number", "slogan", "heading_ordinal", "frequency_rule", "other")
 _NUMERAL = re.compile(r"\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿]+")
+_YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE_AFTER = re.compile(r"(?:年|月|日|号|时|点|分|:\d)")
 _DOCUMENT = re.compile(r"[〔〕\[\]《》]|号|第\S{0,6}期")
 _SLOGAN_AROUND = re.compile(r"[“”‘’\"]")
@@ -79,7 +80,8 @@ class Evaluation:
     scope: Accuracy = field(default_factory=Accuracy)
     kind: Accuracy = field(default_factory=Accuracy)
     name: Accuracy = field(default_factory=Accuracy)
-    canonical: Accuracy = field(default_factory=Accuracy)
+    canonical: Accuracy = field(default_factory=Accuracy)           # precision: of predicted keys
+    canonical_coverage: Accuracy = field(default_factory=Accuracy)  # recall: of gold keys
     meta: dict = field(default_factory=lambda: {k: Accuracy() for k in ("place", "place_level", "year", "report_type")})
     role: Accuracy = field(default_factory=Accuracy)
     themes: list = field(default_factory=list)   # (gold, predicted) pairs
@@ -116,6 +118,7 @@ class Evaluation:
             "kind_accuracy": _r(self.kind.value),
             "name_accuracy": _r(self.name.value),
             "canonical_precision": _r(self.canonical.value),
+            "canonical_coverage": _r(self.canonical_coverage.value),
             "problems": self.problems.as_dict(),
             "measures": self.measures.as_dict(),
             "meta_accuracy": {k: _r(v.value) for k, v in self.meta.items()},
@@ -236,7 +239,7 @@ def _number_span(p: dict) -> tuple[int, int]:
 def spurious_class(text: str, start: int, end: int) -> str:
     """The not-an-indicator class of a number at text[start:end], told from the words around it."""
     before, after = text[max(0, start - 12):start], text[end:end + 6]
-    if _DATE_AFTER.match(after) or re.fullmatch(r"(?:19|20)\d\d", text[start:end]):
+    if _DATE_AFTER.match(after) or _YEAR.fullmatch(text, start, end):
         return "year_date"
     if _DOCUMENT.search(text[max(0, start - 3):end + 3]):
         return "document_number"
@@ -247,6 +250,20 @@ def spurious_class(text: str, start: int, end: int) -> str:
     if _SLOGAN_AROUND.search(text[max(0, start - 2):end + 4]) or text[start] in "一二两三四五六七八九十":
         return "slogan"
     return "other"
+
+
+def _canonical(ev: Evaluation, g_ind: list, p_ind: list, pairs: list) -> None:
+    """Canonical keys, only for a record whose gold carries them (an unlabelled split reports -):
+    precision over matched predictions with a key, coverage over gold indicators with a key."""
+    if not any(g.get("canonical") for g in g_ind):
+        return
+    predicted = dict(pairs)
+    for gi, pi in pairs:
+        if p_ind[pi].get("canonical"):
+            ev.canonical.add(p_ind[pi]["canonical"] == g_ind[gi].get("canonical"))
+    for gi, g in enumerate(g_ind):
+        if g.get("canonical"):
+            ev.canonical_coverage.add(gi in predicted and p_ind[predicted[gi]].get("canonical") == g["canonical"])
 
 
 def evaluate_report(ev: Evaluation, gold: dict, report: dict, text: str | None = None) -> None:
@@ -270,8 +287,7 @@ def evaluate_report(ev: Evaluation, gold: dict, report: dict, text: str | None =
         ev.qualifier.add(g["qualifier"] == p["qualifier"])
         ev.scope.add(g.get("scope") == p.get("scope"))
         ev.kind.add(g["kind"] == p["kind"])
-        if p.get("canonical"):
-            ev.canonical.add(p["canonical"] == g.get("canonical"))
+    _canonical(ev, g_ind, p_ind, pairs)
     g_zero = [g for g in g_ind if g["value"] == 0]
     p_zero = [p for p in p_ind if p["value"] == 0]
     _tally(ev.zeros, len(g_zero), len(p_zero), len(_match(g_zero, p_zero, lambda g, p: names_overlap(g["name"], p["name"]))))

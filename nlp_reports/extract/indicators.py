@@ -22,11 +22,13 @@ _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[
 _COMPARATOR = r"(?:同比|环比|(?:较|比|与)(?:上年度|上年|去年|上一年|\d{4}年|年初)(?:同期)?(?:相比)?)"
 _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|多出|多了|少了|多|少|增|减)"
                      r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
+_COMPARATOR_RE = re.compile(_COMPARATOR)
 _DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "少了", "少", "减"}
 _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数|权重|分值)$")
 # The date is kept whole (截至10月底 → 10月底): longer endings are tried first at each length.
 _AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
+_BOUNDARY_AFTER = re.compile(r"[，。；！？：|\n]")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|被|，)")
 _RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
@@ -58,6 +60,7 @@ def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> li
             found.extend(_shared_list(text, ind, lex))
     found.extend(_zeros(text, lex, blocked))
     found.sort(key=lambda f: (f["num_start"], f["start"]))
+    _respectively(text, found, lex)
     out = []
     previous = {}  # sentence index → last name given in it
     for f in found:
@@ -242,6 +245,38 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     return dict(name=name, value=value, value_max=None, unit=unit, qualifier=qualifier, kind=kind,
                 start=clause + name_start if name else start, end=m.end(), scope=scope,
                 scope_text=scope_text, direction=direction, num_start=start, rule="fraction")
+
+
+_RESPECTIVELY = re.compile(r"分别(?:为|是|达到了?|达|占|有|增长|下降|提高|减少|增加)?$")
+_LIST_SPLIT = re.compile(r"、|和|及")
+
+
+def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
+    """发放宣传资料、宣传品分别为3000份、800件: the k-th number of the clause is named by the k-th item
+    of the list before 分别 (changed in place)."""
+    k = 0
+    while k < len(found):
+        f = found[k]
+        k += 1
+        if f["rule"] not in ("quantity", "fraction"):
+            continue
+        clause = _comma_clause_start(text, f["num_start"])
+        m = _RESPECTIVELY.search(lex.prefix_qualifier_re.sub("", text[clause:f["num_start"]]))
+        if not m:
+            continue
+        head = text[clause:clause + m.start()]
+        if _COMPARATOR_RE.search(head):
+            continue  # 两项指标年均值较上年分别下降…: the names are not a plain list
+        items = [_trim(lex.verbs.sub("", item, count=1) if lex.verbs.match(item) else item, lex)
+                 for item in _LIST_SPLIT.split(head)]
+        clause_end = _BOUNDARY_AFTER.search(text, f["num_start"])
+        limit = clause_end.start() if clause_end else len(text)
+        group = [f] + [g for g in found[k:k + len(items) - 1] if g["num_start"] < limit and g["rule"] == f["rule"]]
+        if len(items) < 2 or len(group) != len(items) or not all(items):
+            continue
+        for g, name in zip(group, items):
+            g["name"] = name
+        k += len(group) - 1
 
 
 _SHARED = re.compile(r"(?:均|都|全部|皆)(?:为|达到|达|保持在|保持|在)?$")
