@@ -62,3 +62,9 @@ def test_indicator_case(text, expect):
     fields = [list(e) for e in expect] + [list(REQUIRED)] * max(0, len(found) - len(expect))
     got = [{f: getattr(ind, f) for f in keys} for ind, keys in zip(found, fields)]
     assert got == [_approx(e) for e in expect]
+
+
+def test_trap_place_parser_reads_chengguan_zhen_as_a_town():
+    # A place parser of another tool takes 城关镇 for a county seat; the report's unit is the town.
+    meta = analyse_text("城关镇2023年法治建设工作自查报告\n今年以来，城关镇开展法治宣传活动6次。").meta
+    assert (meta.place, meta.place_level) == ("城关镇", "镇")

@@ -22,7 +22,7 @@ _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[
 _COMPARATOR = r"(?:同比|环比|(?:较|比|与)(?:上年度|上年|去年|上一年|\d{4}年|年初)(?:同期)?(?:相比)?)"
 _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|多出|多了|少了|多|少|增|减)"
                      r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
-_COMPARATOR_RE = re.compile(_COMPARATOR)
+_COMPARATOR_END = re.compile(rf"{_COMPARATOR}$")
 _DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "少了", "少", "减"}
 _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数|权重|分值)$")
@@ -33,6 +33,7 @@ _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|�
 _RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_LEADING_YEAR = re.compile(r"^(?:\d{4}|20[xX]{2})年(?:度)?")  # 2020年同期为42起: the year is the scope
 _NOUN_SUFFIX = set("员者率站室点队费金款书量额")
 _MAX_NAME = 18
 
@@ -247,7 +248,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
                 scope_text=scope_text, direction=direction, num_start=start, rule="fraction")
 
 
-_RESPECTIVELY = re.compile(r"分别(?:为|是|达到了?|达|占|有|增长|下降|提高|减少|增加)?$")
+_RESPECTIVELY = re.compile(r"分别(?:为|是|达到了?|达|占|有|增长|下降|提高|减少|增加|上升|降低|压减)?$")
 _LIST_SPLIT = re.compile(r"、|和|及")
 
 
@@ -264,9 +265,8 @@ def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
         m = _RESPECTIVELY.search(lex.prefix_qualifier_re.sub("", text[clause:f["num_start"]]))
         if not m:
             continue
-        head = text[clause:clause + m.start()]
-        if _COMPARATOR_RE.search(head):
-            continue  # 两项指标年均值较上年分别下降…: the names are not a plain list
+        # 化学需氧量、氨氮排放量较上年分别下降…: the comparison after the list is not part of it
+        head = _COMPARATOR_END.sub("", text[clause:clause + m.start()])
         items = [_trim(lex.verbs.sub("", item, count=1) if lex.verbs.match(item) else item, lex)
                  for item in _LIST_SPLIT.split(head)]
         clause_end = _BOUNDARY_AFTER.search(text, f["num_start"])
@@ -274,8 +274,8 @@ def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
         group = [f] + [g for g in found[k:k + len(items) - 1] if g["num_start"] < limit and g["rule"] == f["rule"]]
         if len(items) < 2 or len(group) != len(items) or not all(items):
             continue
-        for g, name in zip(group, items):
-            g["name"] = name
+        for g, name in zip(group, items):  # one verb for the list: the later numbers share its kind
+            g.update(name=name, kind=f["kind"], direction=f["direction"])
         k += len(group) - 1
 
 
@@ -351,9 +351,12 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
         return _span_of(stripped, last_end, len(stripped), lex, unit_end)
     if runs:
         # 开展专项督导11次, 调解成功28件: no object, so the action is what is counted, with the words
-        # after it (成功); in a run of verbs (组织专题学习) only the last one is the action.
+        # after it (成功); in a run of verbs (组织专题学习, 完成植树造林) governing verbs are dropped.
         start, end, last = runs[-1]
-        action = last if last > start else runs[-2][1] if len(runs) > 1 else 0
+        action = runs[-2][1] if len(runs) > 1 else 0
+        if last > start:  # a run of verbs: its leading governing verbs (组织, 开展) only introduce it
+            action = next((v.start() for v in lex.verbs.finditer(stripped, start, end)
+                           if v.group(0) not in lex.governing_verbs), last)
         return _span_of(stripped, action, len(stripped), lex, unit_end)
     return "", clause + prefix_len, unit_end
 
@@ -408,7 +411,7 @@ def _trim(name: str, lex: Lexicon) -> str:
     two characters is not made (对象 keeps its 对)."""
     previous = None
     while name and name != previous:
-        previous = name
+        previous = name = _LEADING_YEAR.sub("", name)
         for pattern in (lex.determiners, lex.lead_words, lex.lead_end):
             cut = pattern.sub("", name)
             if len(cut) >= 2 or len(name) < 2:
