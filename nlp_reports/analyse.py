@@ -7,6 +7,7 @@ from .meta import read_meta
 from .normalise import normalise
 from .results import Report
 from .structure import parse_sections, section_finder, sentences, title_span
+from .extract.canonical import assign_canonical
 from .extract.indicators import extract_indicators
 from .extract.items import extract_items
 
@@ -26,7 +27,7 @@ def analyse_text(raw: str, source: dict | None = None, place: str | None = None,
         meta=read_meta(text, text[title[0]:title[1]] if title else None, place, year),
         text=text,
         sections=tuple(sections),
-        indicators=tuple(extract_indicators(text, sent, section_finder(sections), sections)),
+        indicators=tuple(assign_canonical(extract_indicators(text, sent, section_finder(sections), sections), text)),
         problems=tuple(extract_items(text, sections, "problems")),
         measures=tuple(extract_items(text, sections, "next_steps")),
     )

@@ -12,6 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from .analyse import source_info  # noqa: F401  (re-exported for API users)
+from .extract.canonical import assign_canonical
 from .extract.indicators import extract_indicators
 from .extract.items import extract_items
 from .meta import read_meta
@@ -63,7 +64,8 @@ def make_structure(nlp, name):
 def make_indicators(nlp, name):
     def indicators(doc: Doc) -> Doc:
         sections = doc._.sections or []
-        found = extract_indicators(doc.text, sentences(doc.text), section_finder(sections), sections)
+        found = assign_canonical(extract_indicators(doc.text, sentences(doc.text), section_finder(sections), sections),
+                                 doc.text)
         doc._.indicators = found
         doc.spans["indicators"] = [s for s in (_span(doc, i.start, i.end, i.kind) for i in found) if s]
         return doc

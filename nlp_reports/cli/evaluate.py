@@ -59,7 +59,8 @@ def evaluate(gold, split, fmt, min_f1, misses, model, no_classify):
         click.echo("")
         acc = [["qualifier", _fmt(data["qualifier_accuracy"])], ["scope", _fmt(data["scope_accuracy"])],
                ["kind", _fmt(data["kind_accuracy"])], ["name (of value matches)", _fmt(data["name_accuracy"])],
-               ["canonical precision", _fmt(data["canonical_precision"])], ["section role", _fmt(data["role_accuracy"])],
+               ["canonical precision", _fmt(data["canonical_precision"])],
+               ["canonical coverage", _fmt(data["canonical_coverage"])], ["section role", _fmt(data["role_accuracy"])],
                ["theme macro-F1", _fmt(data["theme_macro_f1"])]]
         acc += [[f"meta.{k}", _fmt(v)] for k, v in data["meta_accuracy"].items()]
         click.echo(table(["accuracy", "value"], acc, max_width=32))
