@@ -25,7 +25,7 @@ _YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE_AFTER = re.compile(r"(?:年|月|日|号|时|点|分|:\d)")
 _DOCUMENT = re.compile(r"[〔〕\[\]《》]|号|第\S{0,6}期")
 _SLOGAN_AROUND = re.compile(r"[“”‘’\"]")
-_HEADING_AFTER = re.compile(r"^(?:是|、|\.|）|要|方面|部分|条|款|章|节|阶段|批|届|次会议|季度|轮)")
+_HEADING_AFTER = re.compile(r"^(?:是|、|\.|）|要|方面|部分)")  # 一是, 一、, 1., （二）
 _RULE_BEFORE = re.compile(r"每|按(?:照)?[^，。；]{0,6}$|不少于|至少")
 
 

@@ -156,6 +156,9 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     if chinese and num == "一" and not m.group("mult") and not (m.group("q1") or m.group("q3")) \
             and after and not _BOUNDARY.match(after):
         return None  # 一名分管领导, 一个平台: the article, not a count
+    if chinese and len(num) == 1 and m.group("unit") in _ABSTRACT_UNITS \
+            and _summarises(text, start, m.end(), parse_number(num)):
+        return None
     clause = _label_start(text, start, _clause_start(text, start))
     if _RULE.search(text, _comma_clause_start(text, start), start):
         return None  # 每月巡河3次: a rule of frequency, not an achievement
@@ -206,6 +209,22 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     return dict(name=name, value=value, value_max=value_max, unit=unit, qualifier=qualifier, kind=kind,
                 start=ev_start, end=ev_end, scope=scope, scope_text=scope_text, direction=direction,
                 num_start=start, rule="quantity")
+
+
+_LIST_ITEM = re.compile(r"、|和|及|与")
+# Measure words of abstract things: 南塘、后湾两处池塘 counts ponds, 氨氮、总磷两项指标 only names a list.
+_ABSTRACT_UNITS = {"个", "项", "类", "种", "批"}
+_HEADER_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}[：:]")
+
+
+def _summarises(text: str, start: int, end: int, value: float) -> bool:
+    """True when a small Chinese count of abstract things restates a list just written (立法、司法、
+    守法普法三个协调小组; 氨氮、总磷两项指标) or announces one after a colon (抓好四项工作：一是…)."""
+    if _HEADER_AFTER.match(text, end):
+        return True
+    clause = _comma_clause_start(text, start)
+    head = text[clause:start]
+    return "、" in head and len(_LIST_ITEM.split(head)) == value
 
 
 def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> dict | None:
@@ -413,6 +432,8 @@ def _trim(name: str, lex: Lexicon) -> str:
     while name and name != previous:
         previous = name = _LEADING_YEAR.sub("", name)
         for pattern in (lex.determiners, lex.lead_words, lex.lead_end):
+            if pattern is lex.lead_words and name.startswith(lex.kept_at_start):
+                continue
             cut = pattern.sub("", name)
             if len(cut) >= 2 or len(name) < 2:
                 name = cut

@@ -21,6 +21,7 @@ class Lexicon:
     slogans: re.Pattern
     verbs: re.Pattern
     lead_words: re.Pattern
+    kept_at_start: tuple          # 在建项目: a lead word that starts one of these is not stripped
     lead_end: re.Pattern
     determiners: re.Pattern
     light_verbs: re.Pattern
@@ -74,6 +75,7 @@ def lexicon() -> Lexicon:
         slogans=re.compile("|".join([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))])),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
+        kept_at_start=tuple(names["kept_at_start"]),
         # 调解成功28件: a word such as 成功 is an adverb before a verb but part of the action after one.
         lead_end=re.compile(rf"(?:{alternation(set(names['lead_words']) - set(names['kept_at_end']))})+$"),
         determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
