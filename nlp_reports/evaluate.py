@@ -23,7 +23,7 @@ SPURIOUS_CLASSES = ("year_date", "document_number", "slogan", "heading_ordinal",
 _NUMERAL = re.compile(r"\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿]+")
 _YEAR = re.compile(r"(?:19|20)\d\d")
 _DATE_AFTER = re.compile(r"(?:年|月|日|号|时|点|分|:\d)")
-_DOCUMENT = re.compile(r"[〔〕\[\]《》]|号|第\S{0,6}期")
+_DOCUMENT = re.compile(r"[〔〕\[\]《》]|第\S{0,6}[期号]")
 _SLOGAN_AROUND = re.compile(r"[“”‘’\"]")
 _HEADING_AFTER = re.compile(r"^(?:是|、|\.|）|要|方面|部分)")  # 一是, 一、, 1., （二）
 _RULE_BEFORE = re.compile(r"每|按(?:照)?[^，。；]{0,6}$|不少于|至少")
@@ -239,10 +239,10 @@ def _number_span(p: dict) -> tuple[int, int]:
 def spurious_class(text: str, start: int, end: int) -> str:
     """The not-an-indicator class of a number at text[start:end], told from the words around it."""
     before, after = text[max(0, start - 12):start], text[end:end + 6]
-    if _DATE_AFTER.match(after) or _YEAR.fullmatch(text, start, end):
-        return "year_date"
     if _DOCUMENT.search(text[max(0, start - 3):end + 3]):
         return "document_number"
+    if _DATE_AFTER.match(after) or _YEAR.fullmatch(text, start, end):
+        return "year_date"
     if before.endswith("第") or _HEADING_AFTER.match(after) or start == 0 or text[start - 1] == "\n":
         return "heading_ordinal"
     if _RULE_BEFORE.search(before.rsplit("，", 1)[-1]):
