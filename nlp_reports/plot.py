@@ -51,28 +51,36 @@ def plot(cmp, out) -> list[str]:
         cols = 1 if n == 1 else 2
         rows = math.ceil(n / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(8 * cols, 4 * rows), squeeze=False)
+        # One colour per place in every panel, so a place is followed across panels.
+        cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        colour = {key: cycle[i % len(cycle)] for i, (key, _n) in enumerate(cmp.places)}
         for ax, ind in zip(axes.flat, cmp.indicators):
             units, series = set(), []
             for key, name in cmp.places:
-                cells = [(y, cmp.value(ind, key, y)) for y in cmp.years]
-                pts = [(y, c["value"]) for y, c in cells if c is not None and c["value"] is not None]
-                units |= {c["unit"] for _y, c in cells if c is not None}
-                if pts:
-                    series.append((name, pts))
+                cells = [cmp.value(ind, key, y) for y in cmp.years]
+                units |= {c["unit"] for c in cells if c is not None}
+                # A missing year is a gap in the line, never a value drawn through.
+                ys = [math.nan if c is None or c["value"] is None else c["value"] for c in cells]
+                present = sum(not math.isnan(v) for v in ys)
+                if present:
+                    series.append((key, name, ys, present))
             # Lines are what a reader compares: places with two years or more, the fullest first.
-            lines = [s for s in series if len(s[1]) >= 2] or series
-            lines = sorted(lines, key=lambda s: -len(s[1]))[:MAX_LINES]
-            for name, pts in lines:
-                ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", label=name)
+            lines = [s for s in series if s[3] >= 2] or series
+            lines = sorted(lines, key=lambda s: -s[3])[:MAX_LINES]
+            for key, name, ys, _present in lines:
+                ax.plot(cmp.years, ys, marker="o", label=name, color=colour[key])
             if len(lines) < len(series):
                 ax.text(0.01, 0.98, f"{len(series) - len(lines)} 个只有一年数据或超出上限的地方未画出",
                         transform=ax.transAxes, va="top", fontsize=7, color="gray")
             unit = "、".join(sorted(u for u in units if u))
-            ax.set_title(f"{ind}" + (f"（{unit}）" if unit else ""))
+            label = cmp.labels.get(ind)
+            title = f"{label}（{ind}）" if label and label != ind else ind
+            ax.set_title(title + (f"，单位：{unit}" if unit else ""))
             ax.set_xticks(cmp.years)
             ax.set_xlabel("年份")
             ax.grid(alpha=0.3)
-            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+            if lines:
+                ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         if not cmp.indicators:

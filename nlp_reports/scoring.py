@@ -54,15 +54,15 @@ def load_rubric(path=None) -> dict:
 def measure_values(m: dict) -> dict:
     """The rubric's measures for one report's stored counts (see Store.report_measures).
 
-    >>> v = measure_values({"chars": 2000, "indicators": 10, "themes": 0, "problems": 4, "specific": 1,
-    ...                     "measures": 3, "sentences": 40, "reused": 10})
+    >>> v = measure_values({"chars": 2000, "indicators": 10, "themes": 0, "classified": 0, "problems": 4,
+    ...                     "specific": 1, "measures": 3, "sentences": 40, "reused": 10})
     >>> v["indicator_density"], v["theme_coverage"], v["problem_specificity"], v["text_reuse"]
     (5.0, None, 0.25, 0.25)
     """
     chars = m.get("chars") or 0
     return {
         "indicator_density": 1000.0 * m["indicators"] / chars if chars else None,
-        "theme_coverage": m["themes"] or None,  # None until sections carry themes
+        "theme_coverage": m["themes"] if m["classified"] else None,  # unknown until sections carry themes
         "problems": m["problems"],
         "problem_specificity": m["specific"] / m["problems"] if m["problems"] else None,
         "measures": m["measures"],
@@ -109,7 +109,8 @@ def rescore(store, rubric: dict | None = None) -> int:
 
 def recompute_reuse(store) -> int:
     """Mark text reuse from scratch, replaying the reports in the order they were stored (after a
-    --force or a change of the shingling settings); returns the number of reports."""
+    change of the shingling settings, or once for a store made before schema 2); returns the
+    number of reports."""
     from .structure import sentences
 
     from .shingles import sentence_records
@@ -119,4 +120,5 @@ def recompute_reuse(store) -> int:
     for rid, text in list(store.report_texts()):
         store.add_sentences(rid, sentence_records(text or "", sentences(text or "")))
         n += 1
+    store.set_state("reuse_rebuild", None)
     return n

@@ -2,14 +2,20 @@
 
 Each report is written in one transaction (a crash never leaves half a report); reports are keyed
 by the sha256 of their file's bytes, so a rerun skips what is stored. Schema changes are migrations
-recorded in the `migrations` table of the database itself. See docs_store.md for the tables.
+recorded in the `migrations` table of the database itself; README "The store's tables" describes
+every column.
+
+Workers build a report's rows with `record()` (plain tuples in column order: cheap to pickle, ready
+for executemany); the one writer stores them with `Store.add_report`.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
 import json
+import operator
 import os
+import re
 import sqlite3
 
 import numpy as np
@@ -17,16 +23,20 @@ import numpy as np
 from . import shingles
 from .errors import StoreError
 
+# reports columns a worker fills (record()); the writer adds run_id and added_at.
 _REPORT_COLUMNS = ["sha256", "path", "format", "encoding", "chars", "title", "place", "place_key", "place_code",
                    "province", "city", "county", "town", "village", "unit", "place_level", "year", "report_type", "attrs",
-                   "schema_version", "run_id", "added_at", "text"]
+                   "schema_version", "text"]
 SECTION_COLUMNS = ["id", "parent", "level", "number", "heading", "role", "start", "end", "body_start", "theme",
                    "theme_confidence", "theme_second"]
 INDICATOR_COLUMNS = ["name", "canonical", "value", "value_max", "unit", "qualifier", "kind", "scope", "scope_text",
                      "direction", "text", "start", "end", "sentence", "section", "rule"]
 ITEM_COLUMNS = ["text", "start", "end", "section"]
+_PLACE_LEVELS = ("province", "city", "county", "town", "village", "unit")
 # What every exported row carries so that a table stands alone.
 REPORT_KEY_COLUMNS = ["report_id", "path", "place", "place_key", "place_code", "year", "report_type"]
+TABLES = ("reports", "sections", "indicators", "problems", "measures", "scores")
+EXPORT_TABLES = TABLES + ("failures",)
 
 _MIGRATIONS = [
     (1, "initial schema", """
@@ -83,8 +93,71 @@ CREATE TABLE failures (
 );
 CREATE INDEX failures_path ON failures(path);
 """),
+    # Every index costs the writer a page per row it files at a random place (the two indicator
+    # indexes doubled the pages each report writes); compare scans indicators instead.
+    (2, "own characters of sections, sentence matches, store state, no indicator indexes", """
+ALTER TABLE sections ADD COLUMN own_chars INTEGER;
+UPDATE sections SET own_chars = ("end" - start) - coalesce((SELECT sum(c."end" - c.start) FROM sections c
+  WHERE c.report_id = sections.report_id AND c.parent = sections.id), 0);
+CREATE TABLE sentence_matches (
+  report_id INTEGER NOT NULL, no INTEGER NOT NULL, other_report_id INTEGER NOT NULL, other_no INTEGER NOT NULL,
+  PRIMARY KEY (report_id, no, other_report_id, other_no)
+) WITHOUT ROWID;
+DROP INDEX indicators_name;
+DROP INDEX indicators_canonical;
+CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+INSERT INTO state SELECT 'reuse_rebuild', 'schema 2 keeps every signature and match' WHERE EXISTS (SELECT 1 FROM sentences)
+"""),
 ]
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
+
+_SECTION_ROW = operator.attrgetter(*SECTION_COLUMNS)
+_INDICATOR_ROW = operator.attrgetter(*INDICATOR_COLUMNS)
+_ITEM_ROW = operator.attrgetter(*ITEM_COLUMNS)
+
+
+def record(report, *, path: str, report_type: str | None = None, place: dict | None = None,
+           attrs: dict | None = None) -> dict:
+    """What the writer stores of one analysed report (a results.Report): {"ok": True, "path",
+    "report": the reports row, "sections", "indicators", "problems", "measures": row tuples in
+    the column orders above, "sentences": (no, start, end, signature, band keys)}. Built in the
+    worker, so that the writer only runs SQL and the record pickles as plain tuples."""
+    from .structure import sentences
+
+    src, meta, place = report.source, report.meta, place or {}
+    row = (src.get("sha256"), path, src.get("format"), src.get("encoding"), src.get("chars"), meta.title,
+           meta.place, place.get("key"), place.get("code"), *(place.get(k) for k in _PLACE_LEVELS),
+           meta.place_level, meta.year, report_type or meta.report_type,
+           json.dumps(attrs or {}, ensure_ascii=False), report.schema_version, report.text)
+    inner: dict = {}
+    for s in report.sections:  # sections nest: a parent's span holds its children's
+        if s.parent is not None:
+            inner[s.parent] = inner.get(s.parent, 0) + (s.end - s.start)
+    sections = [(*_SECTION_ROW(s), (s.end - s.start) - inner.get(s.id, 0)) for s in report.sections]
+    return {"ok": True, "path": path, "report": row, "sections": sections,
+            "indicators": [_INDICATOR_ROW(i) for i in report.indicators],
+            "problems": [_ITEM_ROW(p) for p in report.problems],
+            "measures": [_ITEM_ROW(m) for m in report.measures],
+            "sentences": shingles.sentence_records(report.text, sentences(report.text))}
+
+
+def _quote(name: str) -> str:
+    return f'"{name}"' if name in ("end", "no") else name
+
+
+def _insert_sql(table: str, columns: list[str], verb: str = "INSERT") -> str:
+    return f"{verb} INTO {table} ({', '.join(map(_quote, columns))}) VALUES ({', '.join('?' * len(columns))})"
+
+
+_WRITER_COLUMNS = _REPORT_COLUMNS + ["run_id", "added_at"]
+_SQL_REPORT = _insert_sql("reports", _WRITER_COLUMNS)
+_SQL_UPDATE_REPORT = f"UPDATE reports SET {', '.join(f'{_quote(c)} = ?' for c in _WRITER_COLUMNS)} WHERE id = ?"
+_SQL_SECTIONS = _insert_sql("sections", ["report_id"] + SECTION_COLUMNS + ["own_chars"])
+_SQL_INDICATORS = _insert_sql("indicators", ["report_id", "no"] + INDICATOR_COLUMNS)
+_SQL_ITEMS = {t: _insert_sql(t, ["report_id", "no"] + ITEM_COLUMNS) for t in ("problems", "measures")}
+_SQL_SENTENCES = _insert_sql("sentences", ["report_id", "no", "start", "end", "reused", "minhash"])
+_SQL_BANDS = _insert_sql("sentence_bands", ["key", "report_id", "no"], "INSERT OR IGNORE")
+_SQL_MATCHES = _insert_sql("sentence_matches", ["report_id", "no", "other_report_id", "other_no"], "INSERT OR IGNORE")
 
 
 @contextlib.contextmanager
@@ -132,7 +205,9 @@ class Store:
             self.conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
-            self.conn.execute("PRAGMA wal_autocheckpoint=4000")
+            # Checkpoints copy each page once however often it changed since the last: rarer (a
+            # WAL of up to 64 MiB) is a third less writing per report than every 16 MiB.
+            self.conn.execute("PRAGMA wal_autocheckpoint=16384")
             self.conn.execute("PRAGMA foreign_keys=ON")
             self._migrate()
         except sqlite3.DatabaseError as exc:
@@ -160,7 +235,7 @@ class Store:
             if version in done:
                 continue
             with self.transaction():
-                for statement in sql.split(";"):
+                for statement in sql.split(";\n"):
                     if statement.strip():
                         c.execute(statement)
                 c.execute("INSERT INTO migrations VALUES (?, ?, ?)", (version, name, now()))
@@ -187,6 +262,16 @@ class Store:
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
 
+    def state(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str | None) -> None:
+        with self.transaction() as c:
+            c.execute("DELETE FROM state WHERE key = ?", (key,))
+            if value is not None:
+                c.execute("INSERT INTO state VALUES (?, ?)", (key, value))
+
     # -- runs and failures ----------------------------------------------------------------------
     def begin_run(self, tool_version: str, command: str, executor: str, workers: int, model=None) -> int:
         with self.transaction() as c:
@@ -212,47 +297,59 @@ class Store:
         return list(self.conn.execute(sql + " ORDER BY path", args))
 
     # -- reports --------------------------------------------------------------------------------
-    def known_hashes(self) -> set[str]:
-        return {h for (h,) in self.conn.execute("SELECT sha256 FROM reports")}
+    def known_hashes(self) -> dict[str, str]:
+        """{sha256: path} of every stored report."""
+        return dict(self.conn.execute("SELECT sha256, path FROM reports"))
+
+    def move(self, sha256: str, path: str) -> None:
+        """Record that the stored content `sha256` now lives at `path` (its file was moved)."""
+        with self.transaction() as c:
+            c.execute("DELETE FROM failures WHERE path = ?", (path,))
+            c.execute("UPDATE reports SET path = ? WHERE sha256 = ?", (path, sha256))
 
     def count(self, table: str) -> int:
         _check_table(table)
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
 
-    def add_report(self, record: dict, run_id: int | None) -> int:
-        """Store one extracted report (see batch.extract_record) in one transaction, replacing any
-        earlier version of the same content or the same path; returns its id."""
-        doc, place = record["report"], record["place"]
-        src, meta = doc["source"], doc["meta"]
-        row = {"sha256": src["sha256"], "path": src["path"], "format": src.get("format"),
-               "encoding": src.get("encoding"), "chars": src.get("chars"), "title": meta.get("title"),
-               "place": meta.get("place"), "place_key": place.get("key"), "place_code": place.get("code"),
-               "province": place.get("province"), "city": place.get("city"), "county": place.get("county"),
-               "town": place.get("town"), "village": place.get("village"), "unit": place.get("unit"), "place_level": meta.get("place_level"),
-               "year": meta.get("year"), "report_type": meta.get("report_type"),
-               "attrs": json.dumps(record.get("attrs") or {}, ensure_ascii=False),
-               "schema_version": doc.get("schema_version"), "run_id": run_id, "added_at": now(),
-               "text": doc.get("text")}
+    def add_report(self, rec: dict, run_id: int | None) -> int:
+        """Store one record (see record()) in one transaction; returns the report's id.
+
+        The same content again (--force) keeps its id and is re-extracted in place, its text-reuse
+        marks kept when its text and sentences are unchanged. A new version of a stored path
+        replaces the old report (see _drop_sentences for what happens to reuse)."""
+        row = rec["report"]
+        sha, path, text = row[0], row[1], row[-1]
+        values = (*row, run_id, now())
         with self.transaction() as c:
-            c.execute("DELETE FROM failures WHERE path=?", (row["path"],))
-            for (old_id,) in c.execute("SELECT id FROM reports WHERE sha256=? OR path=?",
-                                       (row["sha256"], row["path"])).fetchall():
-                _delete_report(c, old_id)
-            cols = ", ".join(_REPORT_COLUMNS)
-            rid = c.execute(f"INSERT INTO reports ({cols}) VALUES ({', '.join('?' * len(_REPORT_COLUMNS))})",
-                            [row[k] for k in _REPORT_COLUMNS]).lastrowid
-            _insert(c, "sections", SECTION_COLUMNS, rid, doc["sections"], numbered=False)
-            _insert(c, "indicators", INDICATOR_COLUMNS, rid, doc["indicators"])
-            _insert(c, "problems", ITEM_COLUMNS, rid, doc["problems"])
-            _insert(c, "measures", ITEM_COLUMNS, rid, doc["measures"])
-            _add_sentences(c, rid, record["sentences"])
+            c.execute("DELETE FROM failures WHERE path = ?", (path,))
+            for (old,) in c.execute("SELECT id FROM reports WHERE path = ? AND sha256 != ?", (path, sha)).fetchall():
+                _delete_report(c, old)
+            same = c.execute("SELECT id, text FROM reports WHERE sha256 = ?", (sha,)).fetchone()
+            keep_sentences = False
+            if same is None:
+                rid = c.execute(_SQL_REPORT, values).lastrowid
+            else:
+                rid = same[0]
+                c.execute(_SQL_UPDATE_REPORT, (*values, rid))
+                for table in ("sections", "indicators", "problems", "measures"):
+                    c.execute(f"DELETE FROM {table} WHERE report_id = ?", (rid,))
+                old = c.execute('SELECT no, start, "end" FROM sentences WHERE report_id = ? ORDER BY no', (rid,))
+                keep_sentences = same[1] == text and old.fetchall() == [tuple(s[:3]) for s in rec["sentences"]]
+                if not keep_sentences:
+                    _drop_sentences(c, rid)
+            c.executemany(_SQL_SECTIONS, [(rid, *s) for s in rec["sections"]])
+            c.executemany(_SQL_INDICATORS, [(rid, n, *i) for n, i in enumerate(rec["indicators"])])
+            for table in ("problems", "measures"):
+                c.executemany(_SQL_ITEMS[table], [(rid, n, *i) for n, i in enumerate(rec[table])])
+            if not keep_sentences:
+                _add_sentences(c, rid, rec["sentences"])
         return rid
 
     # -- text reuse -----------------------------------------------------------------------------
     def reset_reuse(self) -> None:
         with self.transaction() as c:
-            c.execute("DELETE FROM sentence_bands")
-            c.execute("DELETE FROM sentences")
+            for table in ("sentence_matches", "sentence_bands", "sentences"):
+                c.execute(f"DELETE FROM {table}")
 
     def report_texts(self):
         """(id, text) of every report, in the order they were stored."""
@@ -272,12 +369,15 @@ class Store:
             yield dict(zip(names, row))
 
     def report_measures(self) -> list[dict]:
-        """Per report what the rubric scores: characters, indicators, themes, problems (and how many
-        are specific), measures, sentences and reused sentences."""
+        """Per report what the rubric scores: characters, indicators, themes (other than `other`),
+        classified sections, problems (and how many are specific), measures, sentences and reused
+        sentences."""
         return list(self.query("""
 SELECT r.id AS report_id, r.chars,
   (SELECT count(*) FROM indicators i WHERE i.report_id = r.id) AS indicators,
-  (SELECT count(DISTINCT theme) FROM sections s WHERE s.report_id = r.id AND s.theme IS NOT NULL) AS themes,
+  (SELECT count(DISTINCT theme) FROM sections s WHERE s.report_id = r.id AND s.theme IS NOT NULL
+     AND s.theme != 'other') AS themes,
+  (SELECT count(*) FROM sections s WHERE s.report_id = r.id AND s.theme IS NOT NULL) AS classified,
   (SELECT count(*) FROM problems p WHERE p.report_id = r.id) AS problems,
   (SELECT count(*) FROM problems p WHERE p.report_id = r.id AND (p.text GLOB '*[0-9]*' OR EXISTS (
       SELECT 1 FROM indicators i WHERE i.report_id = r.id AND i.start >= p.start AND i."end" <= p."end"))) AS specific,
@@ -304,49 +404,123 @@ FROM reports r ORDER BY r.id"""))
         where, args = _report_filter(where, args, place, report_type, years)
         return list(self.query(f"""
 SELECT r.id AS report_id, r.place, r.place_key, r.place_code, r.year, r.report_type,
-  coalesce(i.canonical, i.name) AS indicator, i.value, i.unit, i.start
+  coalesce(i.canonical, i.name) AS indicator, i.canonical IS NOT NULL AS is_canonical, i.name, i.value,
+  i.unit, i.qualifier, i.kind, i.start
 FROM indicators i JOIN reports r ON r.id = i.report_id WHERE {' AND '.join(where)}
-ORDER BY r.place_key, r.year, i.start""", args))
+ORDER BY r.place_key, r.year, r.id, i.start""", args))
 
-    def theme_shares(self, place=None, report_type=None, years=None) -> list[dict]:
-        """Share of each report's sectioned text per theme, for reports with classified sections."""
-        where, args = _report_filter(["s.theme IS NOT NULL", "s.parent IS NULL"], [], place, report_type, years)
+    def canonical_of_names(self, names) -> dict[str, list[str]]:
+        """{name: [canonical keys]} for those `names` whose indicators carry a canonical key."""
+        names = list(names)
+        if not names:
+            return {}
+        out: dict = {}
+        for name, key in self.conn.execute(
+                f"SELECT DISTINCT name, canonical FROM indicators WHERE name IN ({', '.join('?' * len(names))})"
+                " AND canonical IS NOT NULL ORDER BY name, canonical", names):
+            out.setdefault(name, []).append(key)
+        return out
+
+    def theme_chars(self, place=None, report_type=None, years=None) -> list[dict]:
+        """Per report and theme, the characters of classified sections' own text (each character
+        in its innermost section): in all sections, and in the work sections (role other than
+        problems and next_steps)."""
+        where, args = _report_filter(["s.theme IS NOT NULL"], [], place, report_type, years)
         return list(self.query(f"""
-SELECT r.id AS report_id, r.place, r.place_key, r.year, s.theme,
-  round(1.0 * sum(s."end" - s.start) / (SELECT sum(t."end" - t.start) FROM sections t
-     WHERE t.report_id = r.id AND t.parent IS NULL), 4) AS share
+SELECT r.id AS report_id, r.place, r.place_key, r.year, r.report_type, s.theme, sum(s.own_chars) AS chars,
+  sum(CASE WHEN s.role IN ('problems', 'next_steps') THEN 0 ELSE s.own_chars END) AS work_chars
 FROM sections s JOIN reports r ON r.id = s.report_id WHERE {' AND '.join(where)}
-GROUP BY r.id, s.theme ORDER BY r.place_key, r.year, share DESC""", args))
+GROUP BY r.id, s.theme ORDER BY r.place_key, r.year, r.id, s.theme""", args))
 
-    def export_rows(self, table: str):
-        """Rows of `table`, each with the report's key columns first; indicator rows keep their
-        evidence sentence and offsets. Scores come one row per report, a column per criterion."""
-        _check_table(table)
-        head = ("r.id AS report_id, r.path, r.place, r.place_key, r.place_code, r.year, r.report_type")
+    # -- export ---------------------------------------------------------------------------------
+    def export_table(self, table: str):
+        """(columns as (name, type) with type int, float or text; a cursor of row tuples) of
+        `table` for export.
+
+        Rows of the report tables start with REPORT_KEY_COLUMNS, then the manifest's extra columns
+        (kept in attrs), so a table stands alone and groups by them. A section's id is called
+        `section` in sections as in indicators, problems and measures."""
+        if table not in EXPORT_TABLES:
+            raise StoreError(f"unknown table {table!r}; expected one of {', '.join(EXPORT_TABLES)}")
+        if table == "failures":
+            cur = self.conn.execute("SELECT path, error, run_id, failed_at FROM failures ORDER BY path")
+            return _typed(cur), cur
+        attrs = [k for (k,) in self.conn.execute(
+            "SELECT DISTINCT j.key FROM reports r, json_each(r.attrs) j ORDER BY j.key")]
+        cols = ["r.id AS report_id", "r.path", "r.place", "r.place_key", "r.place_code", "r.year", "r.report_type"]
+        cols += [f"json_extract(r.attrs, '$.' || json_quote(?)) AS {name}" for name in _idents(attrs)]
+        args = list(attrs)
         if table == "reports":
-            return self.query(f"SELECT {head}, r.sha256, r.format, r.encoding, r.chars, r.title, r.province,"
-                              " r.city, r.county, r.town, r.village, r.unit, r.place_level, r.attrs, r.run_id, r.added_at"
-                              " FROM reports r ORDER BY r.id")
-        if table == "scores":
-            return self._scores_wide(head)
-        return self.query(f"SELECT {head}, t.* FROM {table} t JOIN reports r ON r.id = t.report_id"
-                          " ORDER BY r.id, 1")
+            body = ["r.sha256", "r.format", "r.encoding", "r.chars", "r.title", "r.province", "r.city",
+                    "r.county", "r.town", "r.village", "r.unit", "r.place_level", "r.run_id", "r.added_at"]
+            sql = f"SELECT {', '.join(cols + body)} FROM reports r ORDER BY r.id"
+        elif table == "scores":
+            criteria = [c for (c,) in self.conn.execute("SELECT DISTINCT criterion FROM scores ORDER BY criterion")
+                        if c != "total"]
+            body = []
+            names = _idents(criteria)
+            floats = {n.strip('"') for n in names}
+            for c, name in zip(criteria, names):
+                body += [f"max(CASE WHEN s.criterion = ? THEN s.value END) AS {name}",
+                         f"max(CASE WHEN s.criterion = ? THEN s.score END) AS {name[:-1]}_score\""]
+                args += [c, c]
+            body += ["max(CASE WHEN s.criterion = 'total' THEN s.score END) AS total", "max(s.rubric) AS rubric"]
+            sql = (f"SELECT {', '.join(cols + body)} FROM scores s JOIN reports r ON r.id = s.report_id"
+                   " GROUP BY r.id ORDER BY r.id")
+            cur = self.conn.execute(sql, args)
+            return _typed(cur, floats), cur
+        else:
+            body = ["t.id AS section" if c == "id" else f"t.{_quote(c)}" for c in _EXPORT_BODY[table]]
+            order = "t.id" if table == "sections" else "t.no"
+            sql = (f"SELECT {', '.join(cols + body)} FROM {table} t JOIN reports r ON r.id = t.report_id"
+                   f" ORDER BY r.id, {order}")
+        cur = self.conn.execute(sql, args)
+        return _typed(cur), cur
 
-    def _scores_wide(self, head: str):
-        criteria = [c for (c,) in self.conn.execute("SELECT DISTINCT criterion FROM scores ORDER BY criterion")
-                    if c != "total"]
-        cols = [f"max(CASE WHEN s.criterion = '{c}' THEN s.value END) AS \"{c}\", "
-                f"max(CASE WHEN s.criterion = '{c}' THEN s.score END) AS \"{c}_score\"" for c in criteria]
-        cols.append("max(CASE WHEN s.criterion = 'total' THEN s.score END) AS total, max(s.rubric) AS rubric")
-        return self.query(f"SELECT {head}, {', '.join(cols)} FROM scores s JOIN reports r ON r.id = s.report_id"
-                          " GROUP BY r.id ORDER BY r.id")
+
+_EXPORT_BODY = {
+    "sections": SECTION_COLUMNS + ["own_chars"],
+    "indicators": ["no"] + INDICATOR_COLUMNS,
+    "problems": ["no"] + ITEM_COLUMNS,
+    "measures": ["no"] + ITEM_COLUMNS,
+}
+# Column types of exports: SQLite types each value, a parquet or Stata column needs one type.
+_INT = {"report_id", "year", "chars", "run_id", "section", "parent", "level", "start", "end", "body_start",
+        "own_chars", "no"}
+_FLOAT = {"value", "value_max", "theme_confidence", "total"}
+_RESERVED = {"id", "sha256", "format", "encoding", "chars", "title", "province", "city", "county", "town",
+             "village", "unit", "place_level", "run_id", "added_at", "total", "rubric", "section", "text", "start",
+             "end", "no", *REPORT_KEY_COLUMNS}
 
 
-TABLES = ("reports", "sections", "indicators", "problems", "measures", "scores")
+def _typed(cur, floats=()) -> list[tuple[str, str]]:
+    return [(n, "int" if n in _INT else "float" if n in _FLOAT or n in floats or n.endswith("_score") else "text")
+            for n in (d[0] for d in cur.description)]
+
+
+def _idents(names) -> list[str]:
+    """Quoted column names for user-given names (manifest columns, rubric criteria) that Stata, R
+    and SQL take as they are: word characters only, starting with a letter, at most 26 characters
+    (Stata allows 32; `_score` is added to criteria), unique, and never one of our own columns."""
+    out, seen = [], set()
+    for name in names:
+        clean = re.sub(r"\W+", "_", str(name)).strip("_") or "x"
+        if not clean[0].isalpha():
+            clean = "x_" + clean
+        if clean.lower() in _RESERVED:
+            clean = "attr_" + clean
+        clean, n = clean[:26], 2
+        base = clean
+        while clean.lower() in seen:
+            clean, n = f"{base[:23]}_{n}", n + 1
+        seen.add(clean.lower())
+        out.append(f'"{clean}"')
+    return out
 
 
 def _check_table(table: str) -> None:
-    if table not in TABLES + ("sentences", "sentence_bands", "failures", "runs", "migrations"):
+    if table not in TABLES + ("sentences", "sentence_bands", "sentence_matches", "failures", "runs", "migrations",
+                              "state"):
         raise StoreError(f"unknown table {table!r}; expected one of {', '.join(TABLES)}")
 
 
@@ -363,66 +537,93 @@ def _report_filter(where, args, place, report_type, years):
     return where, args
 
 
-def _insert(c, table, columns, rid, rows, numbered=True) -> None:
-    if not rows:
-        return
-    names = (["report_id", "no"] if numbered else ["report_id"]) + columns
-    sql = f"INSERT INTO {table} ({', '.join(map(_quote, names))}) VALUES ({', '.join('?' * len(names))})"
-    if numbered:
-        c.executemany(sql, [[rid, n] + [r.get(k) for k in columns] for n, r in enumerate(rows)])
-    else:
-        c.executemany(sql, [[rid] + [r.get(k) for k in columns] for r in rows])
-
-
-def _quote(name: str) -> str:
-    return f'"{name}"' if name == "end" else name
+def _chunks(items: list, n: int = 900):
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
 
 
 def _delete_report(c, rid: int) -> None:
-    """Delete a report; its rows go by cascade, except its band keys (sentence_bands has no index
-    on report_id, which would slow every insert): those are found again from the signatures its
-    key-holding sentences keep."""
-    keys = []
-    for (sig,) in c.execute("SELECT minhash FROM sentences WHERE report_id = ? AND minhash IS NOT NULL", (rid,)):
-        keys += shingles.band_keys(np.frombuffer(sig, dtype=np.uint32))
-    for i in range(0, len(keys), 900):
-        chunk = keys[i:i + 900]
-        c.execute(f"DELETE FROM sentence_bands WHERE report_id = ? AND key IN ({', '.join('?' * len(chunk))})",
-                  [rid, *chunk])
+    """Delete a report: its rows go by cascade, its sentences through _drop_sentences."""
+    _drop_sentences(c, rid)
     c.execute("DELETE FROM reports WHERE id = ?", (rid,))
 
 
-def _add_sentences(c, rid: int, sentences) -> None:
-    """Store a report's sentences and mark near-verbatim repeats, incrementally.
+def _drop_sentences(c, rid: int) -> None:
+    """Remove a report's sentences, the band keys they hold and their matches, then match again the
+    sentences of other reports that had matched them: they may now match each other or hold the
+    freed keys. So reuse marks stay what a fresh store would say when a report is replaced."""
+    affected = c.execute("SELECT report_id, no FROM sentence_matches WHERE other_report_id = ? UNION "
+                         "SELECT other_report_id, other_no FROM sentence_matches WHERE report_id = ?",
+                         (rid, rid)).fetchall()
+    c.execute("DELETE FROM sentence_matches WHERE report_id = ?", (rid,))
+    c.execute("DELETE FROM sentence_matches WHERE other_report_id = ?", (rid,))
+    # sentence_bands has no index on report_id (it would slow every insert): the report's keys are
+    # found again from its signatures.
+    keys = [k for (sig,) in c.execute("SELECT minhash FROM sentences WHERE report_id = ?", (rid,))
+            for k in shingles.band_keys(np.frombuffer(sig, dtype=np.uint32))]
+    for chunk in _chunks(keys):
+        c.execute(f"DELETE FROM sentence_bands WHERE report_id = ? AND key IN ({', '.join('?' * len(chunk))})",
+                  [rid, *chunk])
+    c.execute("DELETE FROM sentences WHERE report_id = ?", (rid,))
+    by_report: dict = {}
+    for orid, no in sorted(affected):
+        by_report.setdefault(orid, []).append(no)
+    for orid, nos in by_report.items():
+        marks = ", ".join("?" * len(nos))
+        items = [(no, sig, shingles.band_keys(np.frombuffer(sig, dtype=np.uint32))) for no, sig in c.execute(
+            f"SELECT no, minhash FROM sentences WHERE report_id = ? AND no IN ({marks})", [orid, *nos])]
+        _record_matches(c, _link(c, orid, items))
+    matched = set()
+    for chunk in _chunks(list(by_report)):
+        marks = ", ".join("?" * len(chunk))
+        matched.update(c.execute(f"SELECT report_id, no FROM sentence_matches WHERE report_id IN ({marks}) UNION "
+                                 f"SELECT other_report_id, other_no FROM sentence_matches WHERE other_report_id IN ({marks})",
+                                 chunk * 2))
+    c.executemany("UPDATE sentences SET reused = ? WHERE report_id = ? AND no = ?",
+                  [(int((orid, no) in matched), orid, no) for orid, nos in by_report.items() for no in nos])
 
-    `sentences` are (no, start, end, signature bytes, band keys). Each band key is held by the
-    first sentence that had it; a new sentence is compared with the holders of its keys (at most
-    BANDS candidates), and when one is similar enough both count as reused. A sentence that holds
-    no key needs no signature stored, so the store grows with distinct text, not with copies.
-    """
-    all_keys = [k for *_rest, ks in sentences for k in ks]
+
+def _link(c, rid: int, items) -> list[tuple]:
+    """Match the sentences `items` (no, signature bytes, band keys) of report `rid` with the
+    sentences of other reports that hold their band keys, and let them hold the keys nobody holds.
+    Returns the matches as (rid, no, other_rid, other_no, other_reused).
+
+    Each band key is held by the first sentence that had it, so a sentence is compared with at most
+    BANDS others, and sentence_bands grows with distinct text, not with copies."""
     found: dict = {}
-    for i in range(0, len(all_keys), 900):
-        chunk = all_keys[i:i + 900]
-        for key, orid, ono, sig, reused in c.execute(
+    for chunk in _chunks([k for _no, _sig, ks in items for k in ks]):
+        for row in c.execute(
                 "SELECT b.key, b.report_id, b.no, s.minhash, s.reused FROM sentence_bands b JOIN sentences s"
                 f" ON s.report_id = b.report_id AND s.no = b.no WHERE b.key IN ({', '.join('?' * len(chunk))})",
                 chunk):
-            found[key] = (orid, ono, sig, reused)
-    rows, new_keys, flag_old = [], [], set()
-    for no, start, end, sig, ks in sentences:
-        hits = found.keys() & ks
-        reused = 0
-        for orid, ono, osig, oreused in {found[k][:2]: found[k] for k in hits}.values():
-            if shingles.similarity(sig, osig) >= shingles.THRESHOLD:
-                reused = 1
-                if not oreused:
-                    flag_old.add((orid, ono))
-        holds = len(hits) < len(ks)
-        if holds:
-            new_keys += [(k, rid, no) for k in ks if k not in hits]
-        rows.append((rid, no, start, end, reused, sig if holds else None))
-    c.executemany('INSERT INTO sentences (report_id, no, start, "end", reused, minhash) VALUES (?, ?, ?, ?, ?, ?)', rows)
-    c.executemany("INSERT OR IGNORE INTO sentence_bands (key, report_id, no) VALUES (?, ?, ?)", new_keys)
-    if flag_old:
-        c.executemany("UPDATE sentences SET reused = 1 WHERE report_id = ? AND no = ?", sorted(flag_old))
+            found[row[0]] = row[1:]
+    matches, new_keys = [], []
+    for no, sig, ks in items:
+        holders = {}
+        for k in ks:
+            h = found.get(k)
+            if h is None:
+                new_keys.append((k, rid, no))
+            elif h[0] != rid:  # reuse is text found in OTHER reports
+                holders[h[:2]] = h
+        for orid, ono, osig, oreused in holders.values():
+            if osig == sig or shingles.similarity(sig, osig) >= shingles.THRESHOLD:
+                matches.append((rid, no, orid, ono, oreused))
+    c.executemany(_SQL_BANDS, new_keys)
+    return matches
+
+
+def _record_matches(c, matches) -> None:
+    c.executemany(_SQL_MATCHES, [m[:4] for m in matches])
+    flag = sorted({(orid, ono) for _r, _n, orid, ono, oreused in matches if not oreused})
+    c.executemany("UPDATE sentences SET reused = 1 WHERE report_id = ? AND no = ?", flag)
+
+
+def _add_sentences(c, rid: int, sentences) -> None:
+    """Store a new report's sentences, (no, start, end, signature, band keys) each, marking
+    near-verbatim repeats in it and in the reports it repeats, incrementally."""
+    matches = _link(c, rid, [(no, sig, ks) for no, _start, _end, sig, ks in sentences])
+    reused = {m[1] for m in matches}
+    c.executemany(_SQL_SENTENCES, [(rid, no, start, end, int(no in reused), sig)
+                                   for no, start, end, sig, _ks in sentences])
+    _record_matches(c, matches)

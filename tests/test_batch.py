@@ -1,5 +1,7 @@
 """`nlp-reports batch` through the CLI: discovery, resuming, bad files, manifest, kill -9, concurrent
 runs and the Dask executor."""
+import csv
+import io
 import os
 import shutil
 import signal
@@ -135,9 +137,56 @@ def test_manifest_overrides_metadata_and_keeps_extra_columns(tmp_path):
         rows = {os.path.basename(r["path"]): r for r in s.query("SELECT * FROM reports")}
     first = rows[names[0]]
     assert (first["place"], first["year"], first["report_type"]) == ("城关镇", 2020, "年度报告")
-    assert first["place_key"] == "甘肃省/榆中县/城关镇" and first["place_code"] == "620123"
+    assert first["place_key"] == "甘肃省/兰州市/榆中县/城关镇" and first["place_code"] == "620123"
     assert first["attrs"] == '{"batch_note": "第一批"}'
     assert rows[names[1]]["year"] is not None  # empty cells override nothing
+
+
+def test_manifest_columns_are_exported_with_every_row(tmp_path):
+    folder = copy_reports(tmp_path / "in", 2)
+    names = [p.name for p in sorted(folder.iterdir())]
+    manifest = tmp_path / "meta.csv"
+    # As Excel saves a CSV on Chinese Windows: GB18030, header names in any case.
+    manifest.write_bytes(("Path, Year ,批次,district type\n"
+                          f"in/{names[0]},2020,第一批,rural\nin/{names[1]},,第二批,\n").encode("gb18030"))
+    db = tmp_path / "r.db"
+    assert run("--manifest", manifest, "--db", db, "--workers", "1", "--no-classify").exit_code == 0
+    out = tmp_path / "i.csv"
+    assert CliRunner().invoke(main, ["export", "--db", str(db), "--table", "indicators", "--out", str(out)]).exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert list(rows[0])[:9] == ["report_id", "path", "place", "place_key", "place_code", "year", "report_type",
+                                 "district_type", "批次"]
+    by_file = {os.path.basename(r["path"]): (r["year"], r["批次"], r["district_type"]) for r in rows}
+    assert by_file[names[0]] == ("2020", "第一批", "rural")
+    assert by_file[names[1]][1:] == ("第二批", "")
+
+
+def test_a_manifest_listing_a_file_twice_is_refused(tmp_path):
+    manifest = tmp_path / "meta.csv"
+    manifest.write_text("path,year\na.txt,2021\n./a.txt,2022\n", encoding="utf-8")
+    result = run("--manifest", manifest, "--db", tmp_path / "r.db", "--no-classify")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("line 3: ./a.txt is listed already on line 2")
+
+
+def test_force_re_extracts_in_place_and_a_moved_folder_keeps_its_reports(tmp_path):
+    folder = copy_reports(tmp_path / "in", 3)
+    db = tmp_path / "r.db"
+    run(folder, "--db", db, "--workers", "1", "--no-classify")
+    with Store(db) as s:
+        before = {r["id"]: r["sha256"] for r in s.query("SELECT id, sha256 FROM reports")}
+    forced = run(folder, "--db", db, "--workers", "1", "--force", "--no-classify")
+    assert forced.output.startswith("processed 3, skipped 0 (unchanged), failed 0, ")
+    moved = tmp_path / "moved"
+    os.rename(folder, moved)
+    again = run(moved, "--db", db, "--workers", "1", "--no-classify")
+    assert again.output.startswith("processed 0, skipped 3 (unchanged), failed 0, ")
+    with Store(db) as s:
+        after = {r["id"]: (r["sha256"], r["path"]) for r in s.query("SELECT id, sha256, path FROM reports")}
+        runs = [r["processed"] for r in s.query("SELECT processed FROM runs ORDER BY id")]
+    assert {k: v[0] for k, v in after.items()} == before  # the same ids: analyses that cite them stay right
+    assert all(p.startswith(str(moved)) for _sha, p in after.values())
+    assert runs == [3, 3, 0]
 
 
 def test_a_bad_manifest_is_one_line_and_exit_2(tmp_path):

@@ -55,7 +55,7 @@ def _clock(seconds: float) -> str:
 
 
 @click.command()
-@click.argument("paths", nargs=-1, type=click.Path())
+@click.argument("paths", nargs=-1, type=click.Path(readable=False))  # a worker records why
 @db_option()
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes [default: all cores].")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -167,11 +167,11 @@ def compare(db, indicators, place, report_type, years, by, fmt, plot):
         span = cmp_mod.parse_years(years)
         with Store(db, create=False) as store:
             result = cmp_mod.compare(store, indicators, place, report_type, span)
-        warnings = []
+        warnings = list(result.warnings)
         if plot:
             from ..plot import plot as draw
 
-            warnings = draw(result, plot)
+            warnings += draw(result, plot)
     except ReportError as exc:
         _exit_on(exc)
     for w in warnings:
@@ -189,20 +189,25 @@ def _render_comparison(result, by, fmt) -> str:
         return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
     if fmt == "csv":
         return render.csv_text(result.rows, cmp_mod.FIELDS).rstrip("\n")
-    if not result.rows:
-        return "no indicator values match (check --indicator, --place, --years)"
-    header, rows = cmp_mod.pivot(result, by)
-    lines = [render.table(header, [[_cell(c) if isinstance(c, dict) or c is None else c for c in row] for row in rows],
-                          max_width=34),
-             "", "cells: value unit (change on the year before, %); — = not reported"]
+    if result.rows:
+        header, rows = cmp_mod.pivot(result, by)
+        lines = [render.table(header, [[_cell(c) if isinstance(c, dict) or c is None else c for c in row]
+                                       for row in rows], max_width=34),
+                 "", "cells: value unit (change on the year before, %); — = not reported"]
+    else:
+        lines = ["no indicator values match (check --indicator, --place, --years)"]
     if result.themes:
-        lines += ["", "Theme shares",
-                  render.table(["place", "year", "theme", "share"],
-                               [[t["place_key"], t["year"], t["theme"], f"{100 * t['share']:.0f}%"]
-                                for t in result.themes])]
+        lines += ["", "Theme shares (of the text under headings; work = without problems and next steps)",
+                  render.table(["place", "year", "report", "theme", "share", "work"],
+                               [[t["place_key"] or "—", t["year"] or "—", t["report_id"], t["theme"], _pct(t["share"]),
+                                 _pct(t["work_share"])] for t in result.themes])]
     else:
         lines += ["", "theme shares: no section has a theme yet"]
     return "\n".join(lines)
+
+
+def _pct(share) -> str:
+    return "—" if share is None else f"{100 * share:.1f}%"
 
 
 def _cell(c) -> str:
@@ -220,8 +225,9 @@ def _cell(c) -> str:
 
 @click.command()
 @db_option()
-@click.option("--table", type=click.Choice(["reports", "sections", "indicators", "problems", "measures", "scores"]),
-              required=True)
+@click.option("--table", type=click.Choice(["reports", "sections", "indicators", "problems", "measures", "scores",
+                                           "failures"]), required=True,
+              help="failures: the files that could not be stored, with the reason.")
 @click.option("--out", required=True, type=click.Path(dir_okay=False),
               help="FILE.csv (UTF-8 with BOM), .xlsx, .parquet or .jsonl; replaced atomically.")
 def export(db, table, out):
