@@ -208,9 +208,10 @@ def test_a_second_batch_on_a_locked_store_stops_with_one_line(tmp_path):
 
 
 def _batch_process(folder, db, *extra):
+    # A session of its own, as a command typed in a terminal is a process group of its own.
     return subprocess.Popen([sys.executable, "-c", "from nlp_reports.cli import main; main()", "batch", str(folder), "--db", str(db),
                              "--no-progress", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT)
+                            cwd=ROOT, start_new_session=True)
 
 
 def test_two_concurrent_batches_corrupt_nothing(tmp_path):
@@ -228,7 +229,8 @@ def test_two_concurrent_batches_corrupt_nothing(tmp_path):
     assert n["reports"] == 60 and integrity == "ok"
 
 
-def test_kill_9_mid_batch_then_rerun_stores_every_report_exactly_once(tmp_path):
+@pytest.mark.parametrize("how", ["kill -9", "Ctrl-C"])
+def test_killed_mid_batch_then_rerun_stores_every_report_exactly_once(tmp_path, how):
     folder = many_reports(tmp_path / "in", 240)
     db = tmp_path / "r.db"
     proc = _batch_process(folder, db, "--workers", "2")
@@ -245,8 +247,15 @@ def test_kill_9_mid_batch_then_rerun_stores_every_report_exactly_once(tmp_path):
             break
         time.sleep(0.01)
     assert proc.poll() is None, "the batch finished before it could be killed"
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+    if how == "kill -9":
+        os.kill(proc.pid, signal.SIGKILL)  # the writer alone: its workers are orphaned mid-report
+        proc.wait(timeout=10)
+    else:
+        os.killpg(proc.pid, signal.SIGINT)  # what the terminal sends to the writer and its workers
+        _out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130
+        assert err.strip().splitlines() == ["nlp-reports: interrupted; every report stored so far is complete: "
+                                            "run the same command again to finish"]
     n, integrity = counts(db)
     assert integrity == "ok" and 20 <= n["reports"] < 240
     rerun = _batch_process(folder, db, "--workers", "2")
