@@ -7,12 +7,14 @@ Lexicons are loaded once per worker process (resources.load is cached), never pe
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import glob
 import hashlib
 import io
 import itertools
 import os
+import stat
 import sys
 import time
 from dataclasses import dataclass, field
@@ -47,10 +49,13 @@ def discover(paths) -> tuple[list[str], list[tuple[str, str]]]:
             seen_files.add(real)
             found.append(os.path.abspath(path))
 
+    def unreadable(exc: OSError):  # a folder we may not list is a failure, not silently nothing
+        missing.append((os.path.abspath(exc.filename), f"cannot read the folder ({exc.strerror})"))
+
     for arg in paths:
         arg = os.fspath(arg)
         if os.path.isdir(arg):
-            for folder, dirs, files in os.walk(arg, followlinks=True):
+            for folder, dirs, files in os.walk(arg, followlinks=True, onerror=unreadable):
                 ident = _dir_id(folder)
                 if ident in seen_dirs:
                     dirs[:] = []
@@ -186,18 +191,27 @@ def _work(task):
 
 
 # -- executors: each yields records as they finish ---------------------------------------------
-def run_local(tasks, workers: int):
+def start_pool(workers: int):
+    """The worker processes, started now so that they load the lexicons while the writer hashes
+    the files; None for one worker (extraction then runs in the writer's process)."""
     if workers <= 1:
+        return None
+    import multiprocessing as mp
+
+    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+    return ctx.Pool(workers, initializer=_init_worker)
+
+
+def run_local(tasks, pool):
+    """Records of `tasks` from `pool` (see start_pool), which this closes, or in this process."""
+    if pool is None:
         _warm_up()
         for task in tasks:
             yield _work(task)
         return
-    import multiprocessing as mp
-
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    pool = ctx.Pool(workers, initializer=_init_worker)
     try:
-        yield from pool.imap_unordered(_work, tasks, chunksize=8)
+        # Chunks of 4: few messages, and at the end at most 4 reports left on one core.
+        yield from pool.imap_unordered(_work, tasks, chunksize=4)
         pool.close()
     finally:
         pool.terminate()
@@ -249,6 +263,8 @@ def run_dask(tasks, scheduler: str):
 def file_sha256(path: str) -> str | None:
     h = hashlib.sha256()
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None  # opening a FIFO blocks and a device never ends: the worker refuses it
         with open(path, "rb") as fh:
             for block in iter(lambda: fh.read(1 << 20), b""):
                 h.update(block)
@@ -278,7 +294,10 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
     workers = workers or _cores()
     start = time.monotonic()
     summary = Summary(total=len(files) + len(missing))
-    with exclusive(db, wait), Store(db) as store:
+    with exclusive(db, wait), Store(db) as store, contextlib.ExitStack() as stack:
+        pool = start_pool(workers) if executor == "local" else None
+        if pool is not None:
+            stack.callback(pool.terminate)  # whatever stops the batch before run_local closes it
         summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers,
                                          model=model_label(model))
         for path, error in missing:
@@ -296,7 +315,7 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
             seen.add(digest)  # the same content twice in one batch is stored once
             over = overrides.get(os.path.realpath(path), {})
             tasks.append((path, over, str(model) if model else None))
-        results = run_dask(tasks, scheduler) if executor == "dask" else run_local(tasks, workers)
+        results = run_dask(tasks, scheduler) if executor == "dask" else run_local(tasks, pool)
         try:
             for rec in results:
                 if rec["ok"]:

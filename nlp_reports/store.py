@@ -190,6 +190,23 @@ def exclusive(path, wait: bool = False):
         os.close(fd)
 
 
+# SQLite's primary result codes for a write the machine refused: busy, locked, read-only, I/O
+# error, full disk, cannot open.
+_WRITE_FAULTS = {5: "the store is busy", 6: "the store is locked", 8: "the store is read-only",
+                 10: "disk I/O error: is the disk full?", 13: "the disk is full", 14: "cannot open the store's files"}
+
+
+def _sqlite_code(exc: sqlite3.Error) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if code is not None else None
+
+
+def _write_failed(exc: sqlite3.Error) -> str:
+    """One line for a write SQLite could not make; every report committed before it is whole."""
+    why = _WRITE_FAULTS.get(_sqlite_code(exc), str(exc))
+    return f"cannot write to the store ({why}); the reports stored before are complete"
+
+
 def now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -249,15 +266,28 @@ class Store:
             raise StoreError(f"the store is busy ({exc})", self.path) from None
         try:
             yield self.conn
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            if _sqlite_code(exc) not in _WRITE_FAULTS:
+                raise  # a bug, not the disk
+            raise StoreError(_write_failed(exc), self.path) from None
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._rollback()
             raise
         else:
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise StoreError(_write_failed(exc), self.path) from None
+
+    def _rollback(self) -> None:
+        # After a full disk or an I/O error SQLite may have rolled back already.
+        if self.conn.in_transaction:
+            try:
                 self.conn.execute("ROLLBACK")
-                raise StoreError(f"cannot write to the store ({exc})", self.path) from None
+            except sqlite3.Error:
+                pass
 
     def integrity(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
@@ -372,19 +402,23 @@ class Store:
         """Per report what the rubric scores: characters, indicators, themes (other than `other`),
         classified sections, problems (and how many are specific), measures, sentences and reused
         sentences."""
+        # One pass over each table (GROUP BY), not a subquery per report: rescoring is the serial
+        # tail of every batch.
         return list(self.query("""
-SELECT r.id AS report_id, r.chars,
-  (SELECT count(*) FROM indicators i WHERE i.report_id = r.id) AS indicators,
-  (SELECT count(DISTINCT theme) FROM sections s WHERE s.report_id = r.id AND s.theme IS NOT NULL
-     AND s.theme != 'other') AS themes,
-  (SELECT count(*) FROM sections s WHERE s.report_id = r.id AND s.theme IS NOT NULL) AS classified,
-  (SELECT count(*) FROM problems p WHERE p.report_id = r.id) AS problems,
-  (SELECT count(*) FROM problems p WHERE p.report_id = r.id AND (p.text GLOB '*[0-9]*' OR EXISTS (
-      SELECT 1 FROM indicators i WHERE i.report_id = r.id AND i.start >= p.start AND i."end" <= p."end"))) AS specific,
-  (SELECT count(*) FROM measures m WHERE m.report_id = r.id) AS measures,
-  (SELECT count(*) FROM sentences t WHERE t.report_id = r.id) AS sentences,
-  (SELECT count(*) FROM sentences t WHERE t.report_id = r.id AND t.reused) AS reused
-FROM reports r ORDER BY r.id"""))
+WITH ind AS (SELECT report_id, count(*) AS n FROM indicators GROUP BY report_id),
+  th AS (SELECT report_id, count(DISTINCT CASE WHEN theme != 'other' THEN theme END) AS themes,
+         count(theme) AS classified FROM sections GROUP BY report_id),
+  pr AS (SELECT p.report_id, count(*) AS n, sum(p.text GLOB '*[0-9]*' OR EXISTS (SELECT 1 FROM indicators i
+           WHERE i.report_id = p.report_id AND i.start >= p.start AND i."end" <= p."end")) AS specific
+         FROM problems p GROUP BY p.report_id),
+  me AS (SELECT report_id, count(*) AS n FROM measures GROUP BY report_id),
+  se AS (SELECT report_id, count(*) AS n, sum(reused) AS reused FROM sentences GROUP BY report_id)
+SELECT r.id AS report_id, r.chars, coalesce(ind.n, 0) AS indicators, coalesce(th.themes, 0) AS themes,
+  coalesce(th.classified, 0) AS classified, coalesce(pr.n, 0) AS problems, coalesce(pr.specific, 0) AS specific,
+  coalesce(me.n, 0) AS measures, coalesce(se.n, 0) AS sentences, coalesce(se.reused, 0) AS reused
+FROM reports r LEFT JOIN ind ON ind.report_id = r.id LEFT JOIN th ON th.report_id = r.id
+  LEFT JOIN pr ON pr.report_id = r.id LEFT JOIN me ON me.report_id = r.id LEFT JOIN se ON se.report_id = r.id
+ORDER BY r.id"""))
 
     def write_scores(self, rows: list[tuple]) -> None:
         """Replace all scores by rows of (report_id, criterion, value, score, weight, rubric)."""
