@@ -58,9 +58,13 @@ def compare(store, indicators=(), place=None, report_type=None, years=None, top:
     """The comparison of `indicators` (canonical keys, or names of indicators without one) over the
     places and years that report them. Without `indicators`, the `top` most widespread of those
     that one place reports in two years or more, canonical keys only when the store has any."""
-    raw = [r for r in store.indicator_values(indicators, place, report_type, years)
-           if r["year"] is not None and r["place_key"]]
-    warnings = _unmatched(store, indicators, raw)
+    everything = store.indicator_values(indicators, place, report_type, years)
+    raw = [r for r in everything if r["year"] is not None and r["place_key"]]
+    warnings = _unmatched(store, indicators, everything)
+    left_out = len({r["report_id"] for r in everything} - {r["report_id"] for r in raw})
+    if left_out:
+        warnings.append(f"{left_out} report{'s' if left_out > 1 else ''} with no year or no place (a placeholder "
+                        "name such as X镇) left out; a batch --manifest can give their place and year")
     if not indicators:
         indicators = default_indicators(raw, top)
         raw = [r for r in raw if r["indicator"] in set(indicators)]
