@@ -42,9 +42,8 @@ _K = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
 _MIX = np.uint64(0xFF51AFD7ED558CCD)
 
 
-def _shingle_hashes(s: str) -> np.ndarray:
-    """32-bit hashes of the SHINGLE-character windows of `s`, vectorised (no Python loop per shingle)."""
-    cps = np.frombuffer(s.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+def _window_hashes(cps: np.ndarray) -> np.ndarray:
+    """32-bit hashes of every SHINGLE-character window of the code points `cps` (vectorised)."""
     n = len(cps) - SHINGLE + 1
     with np.errstate(over="ignore"):
         h = sum(cps[i:i + n] * _K[i] for i in range(SHINGLE))
@@ -57,21 +56,28 @@ def _shingle_hashes(s: str) -> np.ndarray:
 def signatures(text: str, spans) -> list[tuple[int, int, int, np.ndarray]]:
     """(number, start, end, signature uint32[NUM_PERM]) of each sentence long enough to compare;
     `number` is the sentence's index in `spans`."""
-    kept, parts, bounds, total = [], [], [], 0
+    kept, canon = [], []
     for no, (start, end) in enumerate(spans):
         s = canonical(text[start:end])
         if len(s) >= MIN_CHARS:
             kept.append((no, start, end))
-            h = _shingle_hashes(s)
-            bounds.append(total)
-            parts.append(h)
-            total += len(h)
+            canon.append(s)
     if not kept:
         return []
-    hv = np.concatenate(parts)
+    # All sentences in one array, hashed at once; the windows that cross from one sentence into
+    # the next are then left out.
+    cps = np.frombuffer("".join(canon).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, canon), dtype=np.int64, count=len(canon))
+    counts = lengths - SHINGLE + 1
+    bounds = np.cumsum(counts) - counts
+    first = np.cumsum(lengths) - lengths
+    windows = np.repeat(first - bounds, counts) + np.arange(int(counts.sum()))
+    hv = _window_hashes(cps)[windows]
     # Multiply-shift hashing (Dietzfelbinger): the high 32 bits of a·x + b mod 2^64, a odd.
     with np.errstate(over="ignore"):
-        perm = (hv[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
+        perm = hv[:, None] * _A[None, :]
+        perm += _B[None, :]  # in place: this matrix (shingles × NUM_PERM) is most of the work
+        perm >>= np.uint64(32)
     sigs = np.minimum.reduceat(perm, bounds, axis=0).astype(np.uint32)
     return [(no, start, end, sigs[i]) for i, (no, start, end) in enumerate(kept)]
 
