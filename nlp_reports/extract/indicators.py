@@ -16,9 +16,11 @@ from .tables import table_indicators
 
 _BOUNDARY = re.compile(r"[，。；！？、：|\n]")
 _QUOTED = re.compile(r"“[^“”\n]{1,12}”|‘[^‘’\n]{1,12}’")
-_BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]"
-                            # times of day (9时30分, 8:30-17:30) and ages (18周岁)
-                            r"|(?<!\d)\d{1,2}(?:[时点]\d{1,2}分|:\d{2})|(?<![\d.])\d{1,3}周岁")
+_BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[[^\[\]\n]{1,20}\]")
+# Times of day (9时30分, 8:30-17:30) and ages (18周岁), found from the mark after the first number
+# (a pattern starting with a digit or a look-behind is tried at every offset, ten times slower).
+_CLOCK = re.compile(r"[时点:周](?<=\d[时点:周])(?:(?<=[时点])\d{1,2}分|(?<=:)\d{2}|(?<=周)岁)")
+_DIGITS_BEFORE = re.compile(r"\d{1,3}$")
 _COMPARATOR = r"(?:同比|环比|(?:较|比|与)(?:上年度|上年|去年|上一年|\d{4}年|年初)(?:同期)?(?:相比)?)"
 _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|多出|多了|少了|多|少|增|减)"
                      r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
@@ -99,6 +101,9 @@ def _blocked_mask(text: str, lex: Lexicon) -> bytearray:
     for pattern, mark in ((_QUOTED, b"\x02"), (lex.slogans, b"\x01"), (_BLOCKED_SPANS, b"\x01")):
         for m in pattern.finditer(text):
             mask[m.start():m.end()] = mark * (m.end() - m.start())
+    for m in _CLOCK.finditer(text):
+        start = _DIGITS_BEFORE.search(text, max(0, m.start() - 3), m.start()).start()
+        mask[start:m.end()] = b"\x01" * (m.end() - start)
     return mask
 
 
@@ -183,7 +188,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         start_of_number = start - 1  # the label's own colon or cell border is not part of the name
     else:
         start_of_number = start
-    am = _AS_OF.search(text, clause, start)
+    am = _AS_OF.search(text, clause, start) if text.find("截", clause, start) >= 0 else None
     if am and start - am.end() >= 2:
         clause = am.end()  # 截至11月底已完成52项: the date is the scope, not part of the name
     prefix = text[clause:start_of_number]
@@ -274,6 +279,8 @@ _LIST_SPLIT = re.compile(r"、|和|及")
 def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
     """发放宣传资料、宣传品分别为3000份、800件: the k-th number of the clause is named by the k-th item
     of the list before 分别 (changed in place)."""
+    if "分别" not in text:
+        return
     k = 0
     while k < len(found):
         f = found[k]
@@ -298,11 +305,14 @@ def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
         k += len(group) - 1
 
 
+_SHARED_HINT = re.compile(r"[均都皆]|全部")
 _SHARED = re.compile(r"(?:均|都|全部|皆)(?:为|达到|达|保持在|保持|在)?$")
 
 
 def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
     """参考率、合格率均达到100%: the other items of a list that share one number ('均')."""
+    if not _SHARED_HINT.search(text, max(0, ind["num_start"] - 10), ind["num_start"]):
+        return []
     clause = _comma_clause_start(text, ind["num_start"])
     before = text[clause:ind["num_start"]]
     before = lex.prefix_qualifier_re.sub("", before)
@@ -333,10 +343,13 @@ def _scope(text: str, pos: int, lex: Lexicon, change: bool = False) -> tuple[str
                     and any(p.match(c) for s, p in lex.scopes if s != "baseline")][:1]
     for scope, pattern in lex.scopes:
         for window in windows:
-            m = None
-            for m in pattern.finditer(window):
-                pass
-            if not m or scope == "baseline" and (change or lex.quantity.search(window, m.end())):
+            m = pattern.search(window)
+            if m and scope == "baseline":
+                for m in pattern.finditer(window, m.start()):
+                    pass  # the last cue: a figure after it shows it is taken (由上年的4个减少到1个)
+                if change or lex.quantity.search(window, m.end()):
+                    continue
+            if not m:
                 continue
             if scope == "as_of":
                 d = _AS_OF.search(window)
@@ -357,7 +370,7 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
             and not lex.head_end.search(stripped) and lex.verbs.match(stripped)
         head = light.end() if light and len(stripped) - light.end() >= 2 else 0
         return _span_of(stripped, head, len(stripped), lex, unit_end)
-    if lex.quantity_end.search(stripped):
+    if stripped[-1:] in lex.unit_last and lex.quantity_end.search(stripped):
         return "", clause + prefix_len, unit_end  # 监测户26户87人: the second figure counts the same thing
     following = _following_object(text, unit_end, lex)
     if following:  # 覆盖12个行政村, 发放2000余份宣传资料: the counted noun follows the unit

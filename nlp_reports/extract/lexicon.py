@@ -31,6 +31,7 @@ class Lexicon:
     modifier_verbs: frozenset     # verbs kept before a people noun (受益群众)
     governing_verbs: frozenset    # verbs never taken as inside a compound (投入经费)
     quantity_end: re.Pattern      # search: text ending in a number and unit (…26户|87人)
+    unit_last: frozenset          # the last characters of the units (a cheap test before quantity_end)
     people_end: re.Pattern        # search: the name ends with a noun for people or households
     zero: re.Pattern
     zero_outcome: re.Pattern
@@ -85,6 +86,7 @@ def lexicon() -> Lexicon:
         head_end=re.compile(rf"(?:{alternation(names['head_nouns'])})$"),
         modifier_verbs=frozenset(names["modifier_verbs"]),
         governing_verbs=frozenset(names["governing_verbs"]),
+        unit_last=frozenset(u[-1] for u in units),
         quantity_end=re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千万亿])[余多]?(?:{alternation(units)})$"),
         people_end=re.compile(rf"(?:{alternation(names['people_nouns'])})$"),
         zero=re.compile(rf"{zeros['openers']}|(?:{zeros['zero_prefix']})(?=(?:{alternation(zeros['outcomes'])}))"),
