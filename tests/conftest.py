@@ -27,3 +27,11 @@ def seed_report():
     from nlp_reports import analyse_file
 
     return analyse_file(SEED)
+
+
+def case_params(cases, *fields):
+    """pytest params for a case table: the case's `fields` as arguments, its id as the test id, and
+    a strict xfail where the case gives one (so that a fix shows up as XPASS)."""
+    return [pytest.param(*(case[f] for f in fields), id=case["id"],
+                         marks=[pytest.mark.xfail(reason=case["xfail"], strict=True)] if "xfail" in case else [])
+            for case in cases]
