@@ -145,3 +145,11 @@ def test_lookup_touches_only_phrasings_whose_literal_the_phrase_holds():
 ])
 def test_required_literals(pattern, literals):
     assert taxonomy_mod.required_literals(pattern) == literals
+
+
+def test_describe_shows_the_line_a_figure_is_matched_on():
+    from nlp_reports.extract.canonical import describe
+
+    report = analyse_text("全年排查调处矛盾纠纷156件，调解成功149件。")
+    kind, unit, bases, part, cues, name, phrase = describe(report.indicators[1], report.text, {"disputes_handled"}).split("\t")
+    assert (kind, unit, bases, part, phrase) == ("count", "件", ",disputes_handled,", "N", "调解成功#")
