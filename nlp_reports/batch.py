@@ -16,6 +16,7 @@ import itertools
 import os
 import stat
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -191,6 +192,9 @@ def _work(task):
 
 
 # -- executors: each yields records as they finish ---------------------------------------------
+_CHUNK = 4  # tasks per message: few messages, and at the end at most 4 reports left on one core
+
+
 def start_pool(workers: int):
     """The worker processes, started now so that they load the lexicons while the writer hashes
     the files; None for one worker (extraction then runs in the writer's process)."""
@@ -209,11 +213,25 @@ def run_local(tasks, pool):
         for task in tasks:
             yield _work(task)
         return
+    # A bounded window of tasks in flight: when the writer is slower than the workers (text that
+    # repeats nothing writes many band keys), finished records must wait in the workers, not pile
+    # up in this process.
+    window, stop = threading.BoundedSemaphore(_CHUNK * 8 * pool._processes), threading.Event()
+
+    def fed():  # runs in the pool's task thread, which terminate() waits for: never block for good
+        for task in tasks:
+            while not window.acquire(timeout=0.1):
+                if stop.is_set():
+                    return
+            yield task
+
     try:
-        # Chunks of 4: few messages, and at the end at most 4 reports left on one core.
-        yield from pool.imap_unordered(_work, tasks, chunksize=4)
+        for rec in pool.imap_unordered(_work, fed(), chunksize=_CHUNK):
+            window.release()
+            yield rec
         pool.close()
     finally:
+        stop.set()
         pool.terminate()
         pool.join()
 
