@@ -22,10 +22,10 @@ _BLOCKED_SPANS = re.compile(r"《[^《》\n]{1,60}》|〔[^〔〕\n]{1,20}〕|\[
 _CLOCK = re.compile(r"[时点:周](?<=\d[时点:周])(?:(?<=[时点])\d{1,2}分|(?<=:)\d{2}|(?<=周)岁)")
 _DIGITS_BEFORE = re.compile(r"\d{1,3}$")
 _COMPARATOR = r"(?:同比|环比|(?:较|比|与)(?:上年度|上年|去年|上一年|\d{4}年|年初)(?:同期)?(?:相比)?)"
-_CHANGE = re.compile(rf"(?:{_COMPARATOR}(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|多出|多了|少了|多|少|增|减)"
+_CHANGE = re.compile(rf"(?:{_COMPARATOR}(?:再|又|分别|均|都)?(?P<dir1>增长|增加|上升|提高|提升|下降|减少|降低|回落|缩短|压缩|压减|净增|净减|前移|后移|多出|多了|少了|多|少|增|减)"
                      r"|(?P<dir2>增长|增加|上升|提高|提升|增幅|下降|减少|降低|回落|降幅|压降|缩减|净增|净减))(?:了|为|达|约|近)?$")
 _COMPARATOR_END = re.compile(rf"{_COMPARATOR}$")
-_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "少了", "少", "减"}
+_DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "后移", "少了", "少", "减"}
 _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
 _RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数|权重|分值)$")
 # The date is kept whole (截至10月底 → 10月底): longer endings are tried first at each length.
@@ -109,7 +109,7 @@ def _blocked_mask(text: str, lex: Lexicon) -> bytearray:
 
 def _last_of(chars: str) -> re.Pattern:
     """A pattern finding the last of `chars` before `endpos` (searched from a floor, in C)."""
-    return re.compile(rf"[{chars}](?=[^{chars}]*$)")
+    return re.compile(rf"[{chars}](?=[^{chars}]*\Z)")  # \Z: $ would also match before a final \n
 
 
 _LAST_BOUNDARY = _last_of("，。；！？、：|\n")  # | : the cells of a table flattened to text
@@ -170,6 +170,8 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     unit, kind, arabic_only = lex.units[m.group("unit")]
     if arabic_only and chinese:
         return None
+    if unit == "个" and "." in num and _POINTS_AFTER.match(text, m.end()):
+        unit, kind = "个百分点", "change"  # 提高0.2个和1.1个百分点: the first shares the second's unit
     if m.group("q3") in ("以上", "以下", "以内") and _THRESHOLD_NEXT.match(after):
         return None  # 50万元以上的项目, 较大以上事故: a threshold, not a quantity
     try:
@@ -217,6 +219,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
 
 
 _LIST_ITEM = re.compile(r"、|和|及|与")
+_POINTS_AFTER = re.compile(r"(?:和|、|与|及)\d{1,3}(?:\.\d{1,3})?个?百分点")
 # Measure words of abstract things: 南塘、后湾两处池塘 counts ponds, 氨氮、总磷两项指标 only names a list.
 _ABSTRACT_UNITS = {"个", "项", "类", "种", "批"}
 _HEADER_AFTER = re.compile(r"[\u4e00-\u9fff]{0,6}[：:]")
@@ -272,7 +275,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
                 scope_text=scope_text, direction=direction, num_start=start, rule="fraction")
 
 
-_RESPECTIVELY = re.compile(r"分别(?:为|是|达到了?|达|占|有|增长|下降|提高|减少|增加|上升|降低|压减)?$")
+_RESPECTIVELY = re.compile(rf"分别(?:{_COMPARATOR})?(?:为|是|达到了?|达|占|有|增长|下降|提高|减少|增加|上升|降低|压减|缩短)?$")
 _LIST_SPLIT = re.compile(r"、|和|及")
 
 
@@ -293,10 +296,16 @@ def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
             continue
         # 化学需氧量、氨氮排放量较上年分别下降…: the comparison after the list is not part of it
         head = _COMPARATOR_END.sub("", text[clause:clause + m.start()])
-        items = [_trim(lex.verbs.sub("", item, count=1) if lex.verbs.match(item) else item, lex)
-                 for item in _LIST_SPLIT.split(head)]
         clause_end = _BOUNDARY_AFTER.search(text, f["num_start"])
         limit = clause_end.start() if clause_end else len(text)
+        if head:
+            items = [_trim(lex.verbs.sub("", item, count=1) if lex.verbs.match(item) else item, lex)
+                     for item in _LIST_SPLIT.split(head)]
+        else:  # 办结率99.4%，企业满意率96.8%，分别较上年提高0.2个和1.1个百分点: the figures just named
+            n = 1 + sum(1 for g in found[k:k + 4] if g["num_start"] < limit and g["rule"] == f["rule"])
+            earlier = found[max(0, k - 1 - n):k - 1]
+            sentence = _window_start(text, f["num_start"])
+            items = [g["name"] for g in earlier if g["num_start"] >= sentence] if len(earlier) == n else []
         group = [f] + [g for g in found[k:k + len(items) - 1] if g["num_start"] < limit and g["rule"] == f["rule"]]
         if len(items) < 2 or len(group) != len(items) or not all(items):
             continue
@@ -306,6 +315,7 @@ def _respectively(text: str, found: list[dict], lex: Lexicon) -> None:
 
 
 _SHARED_HINT = re.compile(r"[均都皆]|全部")
+_SHARED_SPLIT = re.compile(r"、|和")  # not 及: 及时受理率
 _SHARED = re.compile(r"(?:均|都|全部|皆)(?:为|达到|达|保持在|保持|在)?$")
 
 
@@ -316,10 +326,12 @@ def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
     clause = _comma_clause_start(text, ind["num_start"])
     before = text[clause:ind["num_start"]]
     before = lex.prefix_qualifier_re.sub("", before)
-    if "、" not in before or not _SHARED.search(before):
+    if not _SHARED.search(before) or not _SHARED_SPLIT.search(before):
         return []
     head = before[:_SHARED.search(before).start()]
-    items = head.split("、")[:-1]
+    *items, last = _SHARED_SPLIT.split(head)  # 医保参保率和家庭医生签约率均达到100%
+    if _trim(last, lex):
+        ind["name"] = _trim(last, lex)
     out, pos = [], clause
     for item in items:
         name = _trim(lex.lead_words.sub("", item), lex)
@@ -455,22 +467,21 @@ def _trim(name: str, lex: Lexicon) -> str:
 
 def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     """The noun after a unit (2000余份 宣传资料), cut at punctuation, a verb or a tail word."""
-    end = pos
     limit = min(len(text), pos + _MAX_NAME)
-    while end < limit and not _BOUNDARY.match(text, end):
-        end += 1
-    piece = text[pos:end]
+    stop = _BOUNDARY.search(text, pos, limit)
+    piece = text[pos:stop.start() if stop else limit]
     if not piece or not _CJK.match(piece) or _PREPOSITION.match(piece) or lex.verbs.match(piece) \
-            or lex.lead_words.match(piece):
-        return ""  # 3个工作日压缩至1个: what follows is the next clause, not the counted noun
+            or lex.lead_words.match(piece) or _FOLLOW_STOP.match(piece):
+        # 3个工作日压缩至1个, 12万元完成…, 64户全部…, 2天内…: the clause goes on, no noun follows
+        return ""
     cut = len(piece)
-    if _FOLLOW_STOP.match(piece):
-        return ""  # 64户全部…, 2天内…: the clause goes on about the figure, no noun follows
     for pattern in (lex.verbs, lex.tail_words):
         m = pattern.search(piece, 1)
         if m:
             cut = min(cut, m.start())
-    return _trim(piece[:cut], lex)
+    name = _trim(piece[:cut], lex)
+    # 6名集中办公: a lone character cut off before 中/内/里 is half a word (8个村的… keeps 村)
+    return "" if len(name) < 2 and piece[cut:cut + 1] in ("中", "内", "里") else name
 
 
 _FOLLOW_STOP = re.compile(r"(?:全部|均|都|每|分别|逐|已|正|内|为|是|共|等)")
