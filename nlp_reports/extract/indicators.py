@@ -330,8 +330,8 @@ def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
         return []
     head = before[:_SHARED.search(before).start()]
     *items, last = _SHARED_SPLIT.split(head)  # 医保参保率和家庭医生签约率均达到100%
-    if _trim(last, lex):
-        ind["name"] = _trim(last, lex)
+    if _trim(last, lex):  # the figure's own name is the last item; the others come before it
+        ind.update(name=_trim(last, lex), start=max(ind["start"], clause + len(head) - len(last)))
     out, pos = [], clause
     for item in items:
         name = _trim(lex.lead_words.sub("", item), lex)
