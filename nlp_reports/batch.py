@@ -32,6 +32,7 @@ class Summary:
     processed: int = 0
     skipped: int = 0
     failed: int = 0
+    updated: int = 0      # skipped reports whose metadata the manifest changed
     seconds: float = 0.0
     run_id: int | None = None
     failures: list = field(default_factory=list)  # (path, one-line error)
@@ -146,7 +147,6 @@ def extract_record(path: str, over: dict | None = None, model: str | None = None
     over = over or {}
     try:
         from .analyse import analyse_file
-        from .places import identify
         from .store import record
 
         classifier = None
@@ -155,9 +155,8 @@ def extract_record(path: str, over: dict | None = None, model: str | None = None
 
             classifier = get_model(str(model))
         report = analyse_file(path, place=over.get("place"), year=over.get("year"), classifier=classifier)
-        place = identify(report.meta.place, over.get("province"), over.get("city"), over.get("county"))
         return record(report, path=os.path.abspath(path), report_type=over.get("report_type"),
-                      place=place.to_dict(), attrs=over.get("attrs"))
+                      place=_identify(report.meta.place, over), attrs=over.get("attrs"))
     except ReportError as exc:
         return {"ok": False, "path": path, "error": str(exc) if exc.path else f"{path}: {exc}"}
     except RecursionError:
@@ -167,6 +166,13 @@ def extract_record(path: str, over: dict | None = None, model: str | None = None
     except Exception as exc:  # a bug must not stop a batch of thousands: record it and go on
         msg = " ".join(str(exc).split())[:200]
         return {"ok": False, "path": path, "error": f"{path}: internal error ({type(exc).__name__}: {msg})"}
+
+
+def _identify(name: str | None, over: dict) -> dict:
+    """The place of a report named `name` (by its text or the manifest), with the manifest's levels."""
+    from .places import identify
+
+    return identify(name, over.get("province"), over.get("city"), over.get("county")).to_dict()
 
 
 def _warm_up() -> None:
@@ -324,14 +330,16 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
         seen, tasks = set(), []
         for path in files:
             digest = file_sha256(path)
+            over = overrides.get(os.path.realpath(path), {})
             if digest is not None and (digest in seen or (digest in stored and not force)):
                 if digest in stored and stored[digest] != path and not os.path.exists(stored[digest]):
                     store.move(digest, path)
+                if digest in stored and over:  # a manifest given after the fact needs no re-extraction
+                    summary.updated += store.update_meta(digest, over, _identify)
                 summary.skipped += 1
                 _tick(progress, summary)
                 continue
             seen.add(digest)  # the same content twice in one batch is stored once
-            over = overrides.get(os.path.realpath(path), {})
             tasks.append((path, over, str(model) if model else None))
         results = run_dask(tasks, scheduler) if executor == "dask" else run_local(tasks, pool)
         try:

@@ -337,6 +337,29 @@ class Store:
             c.execute("DELETE FROM failures WHERE path = ?", (path,))
             c.execute("UPDATE reports SET path = ? WHERE sha256 = ?", (path, sha256))
 
+    def update_meta(self, sha256: str, over: dict, identify) -> bool:
+        """Apply manifest overrides `over` (see batch.read_manifest) to the stored report `sha256`
+        without re-extracting it; `identify(place name, over)` gives the place's columns. Returns
+        whether anything changed."""
+        cols = ["place", "place_key", "place_code", *_PLACE_LEVELS, "year", "report_type", "attrs"]
+        row = self.conn.execute(f"SELECT id, {', '.join(cols)} FROM reports WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None:
+            return False
+        rid, old = row[0], dict(zip(cols, row[1:]))
+        name = over.get("place") or old["place"]
+        place = identify(name, over)
+        attrs = {**json.loads(old["attrs"] or "{}"), **(over.get("attrs") or {})}
+        new = {"place": name, "place_key": place.get("key"), "place_code": place.get("code"),
+               **{k: place.get(k) for k in _PLACE_LEVELS}, "year": over.get("year") or old["year"],
+               "report_type": over.get("report_type") or old["report_type"],
+               "attrs": json.dumps(attrs, ensure_ascii=False)}
+        if new == old:
+            return False
+        with self.transaction() as c:
+            c.execute(f"UPDATE reports SET {', '.join(f'{k} = ?' for k in cols)} WHERE id = ?",
+                      [new[k] for k in cols] + [rid])
+        return True
+
     def count(self, table: str) -> int:
         _check_table(table)
         return self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

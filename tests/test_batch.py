@@ -140,6 +140,16 @@ def test_manifest_overrides_metadata_and_keeps_extra_columns(tmp_path):
     assert first["place_key"] == "甘肃省/兰州市/榆中县/城关镇" and first["place_code"] == "620123"
     assert first["attrs"] == '{"batch_note": "第一批"}'
     assert rows[names[1]]["year"] is not None  # empty cells override nothing
+    # A corrected manifest later: the stored reports take it without being extracted again.
+    manifest.write_text("path,place,year,report_type,province,county,batch_note\n"
+                        f"in/{names[0]},城关镇,2021,年度报告,陕西省,勉县,第二批\n", encoding="utf-8")
+    again = run("--manifest", manifest, "--db", db, "--workers", "1")
+    assert again.output.startswith("processed 0, skipped 1 (unchanged), failed 0, ")
+    assert again.output.rstrip().endswith("; manifest metadata updated for 1 stored reports")
+    with Store(db) as s:
+        row = next(s.query("SELECT * FROM reports WHERE id = ?", (first["id"],)))
+    assert (row["year"], row["place_key"], row["place_code"], row["attrs"]) == (
+        2021, "陕西省/汉中市/勉县/城关镇", "610725", '{"batch_note": "第二批"}')
 
 
 def test_manifest_columns_are_exported_with_every_row(tmp_path):

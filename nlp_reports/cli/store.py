@@ -103,8 +103,9 @@ def batch(paths, db, workers, executor, scheduler, manifest, force, rubric, wait
         sys.exit(130)
     bar.close()
     rate = f" ({s.processed / s.seconds:.1f} reports/s)" if s.processed and s.seconds else ""
+    updated = f"; manifest metadata updated for {s.updated} stored reports" if s.updated else ""
     click.echo(f"processed {s.processed}, skipped {s.skipped} (unchanged), failed {s.failed}, "
-               f"{s.seconds:.1f} s{rate}")
+               f"{s.seconds:.1f} s{rate}{updated}")
     for path, error in s.failures[:_MAX_LISTED_FAILURES]:
         click.echo(f"failed: {error}", err=True)
     if len(s.failures) > _MAX_LISTED_FAILURES:
@@ -228,7 +229,7 @@ def _cell(c) -> str:
 @click.option("--table", type=click.Choice(["reports", "sections", "indicators", "problems", "measures", "scores",
                                            "failures"]), required=True,
               help="failures: the files that could not be stored, with the reason.")
-@click.option("--out", required=True, type=click.Path(dir_okay=False),
+@click.option("--out", required=True, type=click.Path(),  # a folder: the writer says so, exit 4
               help="FILE.csv (UTF-8 with BOM), .xlsx, .parquet or .jsonl; replaced atomically.")
 def export(db, table, out):
     """Export a table of DB to a file; every row carries its report's id, path, place, year and type.
