@@ -44,7 +44,7 @@ def _patterns():
 
 _THOUSANDS = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
 _COLON = re.compile(r"(?<!\d):|:(?!\d)")
-_FULLSTOP = re.compile(rf"(?<=[{_CJK}”）])\.(?=[{_CJK}“（\s]|$)", re.M)
+_FULLSTOP = re.compile(rf"\.(?<=[{_CJK}”）]\.)(?=[{_CJK}“（\s]|$)", re.M)
 _SPACES = re.compile(r"[ ]+")
 _INNER_SPACE = re.compile(r"(?<![A-Za-z]) +| +(?![A-Za-z])")
 _LINE_END = "。！？；：”」』…"
@@ -133,4 +133,7 @@ def _continues(pieces: list[str], line: str) -> bool:
 
 def normalise(text: str) -> str:
     """The canonical text: every offset the toolkit reports refers to this string."""
-    return tidy_lines(fold_punctuation(strip_markers(fold_traditional(fold_characters(text)))))
+    text = tidy_lines(fold_punctuation(strip_markers(fold_traditional(fold_characters(text)))))
+    # A stop that tidying brought next to a Chinese character (“） .” → “）.”) is folded too, so
+    # that normalising the result again changes nothing.
+    return _FULLSTOP.sub("。", text)
