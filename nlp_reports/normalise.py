@@ -39,7 +39,8 @@ def _patterns():
     data = load("normalise.yaml")
     return (re.compile("|".join(data["markers"]), re.I),
             re.compile("|".join(f"(?:{p})" for p in data["boiler_lines"]), re.I),
-            re.compile(data["page_fragments"]))
+            re.compile(data["page_fragments"]),
+            re.compile(data["line_breaks"]))
 
 
 _THOUSANDS = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
@@ -105,9 +106,14 @@ def strip_markers(text: str) -> str:
     return _patterns()[0].sub("", text)
 
 
+def mark_line_breaks(text: str) -> str:
+    """Characters that stand for a line break (U+2028, Word bullets, a stray Р) become one."""
+    return _patterns()[3].sub("\n", text)
+
+
 def tidy_lines(text: str) -> str:
     """One paragraph per line: boiler lines dropped, wrapped lines joined, spaces tidied."""
-    _, boiler, fragment = _patterns()
+    _, boiler, fragment, _ = _patterns()
     paragraphs: list[list[str]] = []  # pieces joined once at the end: += on long lines is quadratic
     for line in re.split(r"\r\n|\r|\n", text):
         line = fragment.sub("", _INNER_SPACE.sub("", _SPACES.sub(" ", line.strip())))
@@ -133,7 +139,7 @@ def _continues(pieces: list[str], line: str) -> bool:
 
 def normalise(text: str) -> str:
     """The canonical text: every offset the toolkit reports refers to this string."""
-    text = tidy_lines(fold_punctuation(strip_markers(fold_traditional(fold_characters(text)))))
+    text = tidy_lines(fold_punctuation(mark_line_breaks(strip_markers(fold_traditional(fold_characters(text))))))
     # A stop that tidying brought next to a Chinese character (“） .” → “）.”) is folded too, so
     # that normalising the result again changes nothing.
     return _FULLSTOP.sub("。", text)

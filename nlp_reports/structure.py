@@ -1,6 +1,7 @@
 """Sections, roles and sentences of a normalised report (one paragraph per line)."""
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 
@@ -8,28 +9,43 @@ from .resources import load
 from .results import Section
 
 CN = "一二三四五六七八九十"
-# (style, pattern): the style names a numbering habit; levels are given by the order styles appear.
+# (style, pattern): the style names a numbering habit. A style's level is how deep it is nested
+# under the headings still open when it appears (see _Levels).
 _MARKERS = [
     ("part", re.compile(rf"^第([{CN}]{{1,3}})(?:部分|章|篇)[、：:\s]*")),
-    ("cn", re.compile(rf"^([{CN}]{{1,3}})[、.]\s*")),
+    ("cn", re.compile(rf"^([{CN}]{{1,3}})[、.。]\s*")),  # 一。 is an ASCII 一. after punctuation folding
     ("paren_cn", re.compile(rf"^（([{CN}]{{1,3}})）[、.]?\s*")),
     ("num", re.compile(r"^(\d{1,2})(?:[、]|\.(?!\d)|）)\s*")),
     ("paren_num", re.compile(r"^（(\d{1,2})）\s*")),
+    ("circled", re.compile(r"^([①②③④⑤⑥⑦⑧⑨⑩])\s*")),
     ("enum", re.compile(rf"^([{CN}])是")),
 ]
+_TOP_STYLES = ("cn", "part", "plain")  # whole parts of a report, never one item of a list
+_PARAGRAPH_STYLES = ("enum", "plain")  # headings that sit under the innermost numbered heading
+# A full stop: Chinese, or an ASCII point that is no decimal point (预算收入情况.2023年…).
+_STOP = r"(?:[。！？]|(?<![\d.])\.)"
 _SENTENCE_END = re.compile(r"[。！？]")
-_LEAD = re.compile(r"^[^。！？：；]{2,45}?[。！？：]")
+_INNER_STOP = re.compile(_STOP)
+_LEAD = re.compile(rf"^[^。！？：；]{{2,45}}?(?:{_STOP}|：)")
+_CLAUSE = re.compile(r"[，。；：]")
 # The next item of the same numbering style later in the same line.
 _REPEATS = {
-    "enum": re.compile(rf"[；，。：][{CN}]是"),
+    "enum": re.compile(rf"[；，。：.][{CN}]是"),
     "paren_num": re.compile(r"（\d{1,2}）"),
     "paren_cn": re.compile(rf"[；，。：]（[{CN}]{{1,3}}）"),
     "num": re.compile(r"[；。]\d{1,2}[、.](?!\d)"),
+    "circled": re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]"),
 }
 _TERMINAL = "。；，、！？"
-_DATE_LINE = re.compile(r"^(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇]{2})年(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,2})?月?(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,3})?日?$")
-_UNIT_LINE = re.compile(r"(?:人民政府|委员会|党委|党组|办事处|党工委|局|办公室|管委会|中心|政府|领导小组)$")
+_DATE = (r"(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇○零]{2}|二[〇○零][一二三四五六七八九〇○零]{2})\s*年\s*"
+         r"(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,2})?\s*月?\s*(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,3})?\s*日?")
+_DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?$")
+_TRAILING_DATE = re.compile(rf"\s*{_DATE}$")  # X镇人民政府 2022年12月28日 on one line
 _MAX_HEADING = 45
+_MAX_PLAIN = 30
+_TITLE_WINDOW = 12  # lines at the top where the site's header and the title stand
+_TAIL_WINDOW = 8    # lines at the end where the signature, date and site footer stand
+_MAX_HEADER = 120   # a header or footer line of a site is never longer
 
 
 @functools.cache
@@ -37,7 +53,8 @@ def _cues():
     data = load("cues.yaml")
     roles = {k: re.compile(v) for k, v in data["roles"].items()}
     openers = {k: re.compile(v) for k, v in data["part_openers"].items()}
-    return roles, openers
+    lines = {k: re.compile(v) for k, v in data["lines"].items()}
+    return roles, openers, lines
 
 
 def lines(text: str) -> list[tuple[int, int]]:
@@ -64,20 +81,58 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def is_table_row(line: str) -> bool:
+    """A row of a table flattened to text (| 项目 | 数量 |, 项目 | 数量 | 备注)."""
+    return line.startswith(("|", "｜")) or line.count("|") + line.count("｜") >= 2
+
+
+def _marker(line: str) -> tuple[str | None, str | None]:
+    for name, pattern in _MARKERS:
+        m = pattern.match(line)
+        if m:
+            return name, m.group(1)
+    return None, None
+
+
+def _titleish(line: str) -> bool:
+    """Could stand as a title or a short heading: short, no closing punctuation, not a table row."""
+    return len(line) <= 60 and line[-1] not in "。；，：:、" and not is_table_row(line)
+
+
+def _header_line(line: str) -> bool:
+    """A line of the site's header or footer or of the document's frame (date, site name, document
+    number, 打印本页): never a title, a heading or a place."""
+    _, _, kinds = _cues()
+    return bool(_DATE_LINE.match(line) or kinds["furniture"].search(line) or kinds["site"].search(line)
+                or kinds["code"].match(line))
+
+
 def title_span(text: str) -> tuple[int, int] | None:
-    spans = lines(text)
-    if not spans:
-        return None
-    start, end = spans[0]
-    line = text[start:end]
-    if len(line) <= 60 and line[-1] not in "。；，" and not any(p.match(line) for _, p in _MARKERS):
-        return start, end
-    return None
+    """The report's title: the first line at the top that names a report (…自查报告, …工作总结),
+    passing over the site's header (site name, dates, header tables, document numbers); else the
+    first title-like line there. A unit name on the line above a 关于… title belongs to it
+    (X区人民政府 / 关于2022年度法治政府建设情况的报告): the span then covers both lines."""
+    _, _, kinds = _cues()
+    previous = candidate = None
+    for start, end in lines(text)[:_TITLE_WINDOW]:
+        line = text[start:end]
+        if len(line) <= _MAX_HEADER and (_header_line(line) or is_table_row(line)):
+            previous = None
+            continue
+        if not _titleish(line) or _marker(line)[0]:
+            break  # the body has begun
+        if kinds["title"].search(line):
+            if previous and line.startswith("关于") and kinds["unit"].search(text[previous[0]:previous[1]]):
+                return previous[0], end
+            return start, end
+        previous = (start, end)
+        candidate = candidate or previous
+    return candidate
 
 
 def role_of(heading: str) -> str | None:
     """The role a heading's words announce, or None (problems and next steps before overview)."""
-    roles, _ = _cues()
+    roles, _, _ = _cues()
     found = [(m.start(), role) for role in ("problems", "next_steps", "overview")
              if (m := roles[role].search(heading))]
     return min(found)[1] if found else None
@@ -85,21 +140,22 @@ def role_of(heading: str) -> str | None:
 
 def _heading_of(line: str, style: str | None) -> int | None:
     """Length of the heading at the start of `line`, or None if the line is body text."""
-    if len(line) <= _MAX_HEADING and line[-1] not in _TERMINAL:
+    if len(line) <= _MAX_HEADING and line[-1] not in _TERMINAL and line[-1] != "：":
         return len(line)
     m = _LEAD.match(line)
     if m:
         return m.end()
     if style in ("cn", "part", "paren_cn"):  # a top marker is a heading even before a long lead
-        cut = re.search(r"[，。；：]", line)
+        cut = _CLAUSE.search(line)
         return cut.start() if cut else len(line)
     return None
 
 
 def _unheaded_part(line: str, depth_role: str | None) -> str | None:
     """Role of a paragraph that opens a new part without a heading (下一步，… / 清醒地认识到…)."""
-    _, openers = _cues()
-    first = re.split(r"[。！？]", line, maxsplit=1)[0]
+    _, openers, _ = _cues()
+    stop = _SENTENCE_END.search(line)
+    first = line[:stop.start()] if stop else line
     if openers["next_steps"].search(first) and depth_role != "next_steps":
         return "next_steps"
     if openers["problems"].search(first) and depth_role not in ("problems", "next_steps"):
@@ -109,75 +165,149 @@ def _unheaded_part(line: str, depth_role: str | None) -> str | None:
 
 def _first_clause(line: str) -> int:
     end = 0
-    for m in re.finditer(r"[，：。；]", line):
+    for m in _CLAUSE.finditer(line):
         end = m.start()
         if end >= 8:
             return end
     return end or min(len(line), _MAX_HEADING)
 
 
+def _is_list_item(line: str, hlen: int, style: str, stack) -> bool:
+    """A one-sentence item of a list of problems or measures (（一）企业主体责任落实仍有差距，…。),
+    not a sub-section; once an item of a style was a section, its siblings are too."""
+    if style in _TOP_STYLES or any(s == style for _, s in stack):
+        return False
+    return not _INNER_STOP.search(line, 0, len(line) - 1) and (line[-1] in "。；" or len(line) > _MAX_PLAIN)
+
+
+def _inline_list(line: str, hlen: int, style: str) -> bool:
+    """（1）…（2）… or 一是…；二是… inside one paragraph: a list, not sections. A paragraph that opens
+    with 一是 and a lead sentence with body text after it is a section all the same."""
+    pattern = _REPEATS.get(style)
+    m = pattern.search(line, max(0, hlen - 1)) if pattern else None
+    if not m:
+        return False
+    lead_is_sentence = line[hlen - 1] in "。！？." and m.start() > hlen
+    return not (style == "enum" and lead_is_sentence)
+
+
+class _Levels:
+    """Levels by nesting: a heading of a style already open closes what is below it and takes its
+    level; a new style goes one below the innermost open heading; a style seen before keeps its
+    level unless what is open now is shallower (二、 then （1） directly: level 2)."""
+
+    def __init__(self):
+        self.stack: list[tuple[int, str]] = []  # (level, style) of open headings, outermost first
+        self.known: dict[str, int] = {}
+
+    def top(self) -> int:
+        return self.stack[-1][0] if self.stack else 0
+
+    def _pop_to(self, style: str) -> int | None:
+        for i in range(len(self.stack) - 1, -1, -1):
+            if self.stack[i][1] == style:
+                level = self.stack[i][0]
+                del self.stack[i:]
+                return level
+        return None
+
+    def place(self, style: str, under_part: bool = False) -> int:
+        level = self._pop_to(style)
+        if level is None:
+            if style in _PARAGRAPH_STYLES:
+                while self.stack and self.stack[-1][1] in ("enum",):
+                    self.stack.pop()
+                level = self.top() + 1
+            elif style in self.known:
+                level = self.known[style]
+                if under_part and level == 1 and self.stack and self.stack[0][1] in ("plain", "unheaded"):
+                    level = 2  # 1、… under a stand-alone 存在的不足: items of that part
+                while self.stack and self.stack[-1][0] >= level:
+                    self.stack.pop()
+                level = min(level, self.top() + 1)
+            else:
+                level = self.top() + 1
+        level = min(level, 3)
+        self.known.setdefault(style, level)
+        self.stack.append((level, style))
+        return level
+
+    def reset(self, style: str) -> None:
+        self.stack = [(1, style)]
+        self.known.setdefault(style, 1)
+
+
 def parse_sections(text: str) -> list[Section]:
     """Sections in document order with levels, parents, roles and spans (text before the first
     heading is the overview and is not a section)."""
     title = title_span(text)
+    title_text = text[title[0]:title[1]] if title else None
     spans = lines(text)
     tail = _signature_start(text, spans)
-    styles: list[str] = []
-    parts = False  # once a stand-alone part heading appears, top-level numbered items go under it
+    levels = _Levels()
     current_role = None
-    owner_level = 0  # level of the last numbered heading: 一是 and bold lines go one below it
-    found = []  # (start, heading_end, level, number, role_hint)
+    body_seen = True  # has the last heading had a body paragraph yet?
+    found = []  # [start, heading_end, level, number, role_hint, style]
     for start, end in spans:
-        if title and start == title[0] or start >= tail:
+        if title and start < title[1] or start >= tail:
             continue
         line = text[start:end]
-        style, number = None, None
-        for name, pattern in _MARKERS:
-            m = pattern.match(line)
-            if m:
-                style, number = name, m.group(1)
-                break
-        if style is None and len(line) <= 30 and line[-1] not in _TERMINAL and "：" not in line \
-                and not _DATE_LINE.match(line):
+        if is_table_row(line) or line == title_text:
+            continue
+        style, number = _marker(line)
+        if style is None and _plain_heading(line, bool(found)):
             style = "plain"
         if style is None:
             role = _unheaded_part(line, current_role)
-            if role:
-                found.append((start, start + _first_clause(line), 1, None, role, "unheaded"))
+            if role and found and not body_seen and found[-1][4] is None:
+                found[-1][4] = role  # 四、工作展望 / 下一步，我镇将…: the heading's part is the next steps
                 current_role = role
+            elif role:
+                found.append([start, start + _first_clause(line), 1, None, role, "unheaded"])
+                levels.reset("unheaded")
+                current_role = role
+            body_seen = True
             continue
         hlen = _heading_of(line, style)
-        if hlen is None:
+        if hlen is None or _inline_list(line, hlen, style):
+            body_seen = True
             continue
-        if current_role in ("problems", "next_steps") and style not in ("cn", "part", "plain") \
-                and len(_SENTENCE_END.findall(line[:-1])) == 0 and (line[-1] in "。；" or len(line) > 30):
-            continue  # a one-sentence (or cut-off) item of a list of problems or measures, not a sub-section
-        if style in _REPEATS and _REPEATS[style].search(line, max(0, hlen - 1)):
-            continue  # （1）…（2）… or 一是…二是… inside one paragraph: an inline list, not sections
-        if style == "plain" and role_of(line) in ("problems", "next_steps") and current_role in (None, "practice", "overview", "problems"):
-            level = 1  # 存在的不足 / 下一步打算 standing alone: a new part of the report
-            parts = True
-        elif style in ("enum", "plain"):
-            level = min(owner_level + 1, 3)
-        else:
-            if style not in styles:
-                styles.append(style)
-            level = min(styles.index(style) + 1 + (parts and styles.index(style) == 0), 3)
+        if current_role in ("problems", "next_steps") and _is_list_item(line, hlen, style, levels.stack):
+            body_seen = True
+            continue
         role = role_of(line[:hlen])
-        found.append((start, start + hlen, level, number, role, style))
+        if style == "plain" and role in ("problems", "next_steps") and current_role in (None, "practice", "overview", "problems"):
+            level = 1  # 存在的不足 / 下一步打算 standing alone: a new part of the report
+            levels.reset("plain")
+        elif style == "plain" and not found:
+            level = 1  # bold-looking lines are this report's top level
+            levels.reset("plain")
+        else:
+            level = levels.place(style, under_part=role is None)
+        found.append([start, start + hlen, level, number, role, style])
+        body_seen = hlen < len(line)
         # The innermost open section that announced a role (a new top section closes the old one).
         current_role = role if role else (None if level == 1 else current_role)
-        if style not in ("enum", "plain"):
-            owner_level = level
     return _build(text, found, tail)
 
 
+def _plain_heading(line: str, after_heading: bool) -> bool:
+    """A short bold-looking line standing alone; an addressee or unit name above the first heading
+    (县安委会办公室) is not one."""
+    if len(line) > _MAX_PLAIN or line[-1] in _TERMINAL or "：" in line or _header_line(line):
+        return False
+    _, _, kinds = _cues()
+    return after_heading or not kinds["unit"].search(line)
+
+
 def _signature_start(text: str, spans) -> int:
-    """Start of the closing unit-name / date lines, which are not headings."""
+    """Start of the closing unit-name / date lines and the site's footer, which are not headings."""
+    _, _, kinds = _cues()
     cut = len(text)
-    for start, end in reversed(spans[-3:]):
+    for start, end in reversed(spans[-_TAIL_WINDOW:]):
         line = text[start:end]
-        if _DATE_LINE.match(line) or (len(line) <= 25 and _UNIT_LINE.search(line) and line[-1] not in _TERMINAL):
+        short = len(line) <= 40 and line[-1] not in _TERMINAL
+        if short and (_header_line(line) or kinds["unit"].search(_TRAILING_DATE.sub("", line))):
             cut = start
         else:
             break
@@ -188,18 +318,19 @@ def _build(text: str, found, tail: int) -> list[Section]:
     sections: list[Section] = []
     roles: list[str] = []
     ends, parents = _ends_and_parents(found, tail)
+
     def _mixed(item):  # 存在的问题及下一步打算: its children say which part they are
         return _mixed_heading(text[item[0]:item[1]])
 
     for i, (start, hend, level, number, role_hint, _style) in enumerate(found):
         parent = parents[i]
-        heading = text[start:hend].rstrip("。：:")
+        heading = text[start:hend].rstrip("。：:.")
         role = role_hint
         parent_role = roles[parent] if parent is not None else None
         if parent_role in ("problems", "next_steps") and not _mixed(found[parent]):
             role = parent_role  # 三是补齐应急短板 under 下一步打算 is a measure, whatever its words
         elif role is None:
-            role = parent_role if parent_role in ("problems", "next_steps") else "practice"
+            role = parent_role if parent_role in ("problems", "next_steps", "overview") else "practice"
         roles.append(role)
         sections.append(Section(id=i, parent=parent, level=level, number=number, heading=heading, role=role,
                                 start=start, end=ends[i], body_start=hend))
@@ -207,7 +338,7 @@ def _build(text: str, found, tail: int) -> list[Section]:
 
 
 def _mixed_heading(heading: str) -> bool:
-    roles, _ = _cues()
+    roles, _, _ = _cues()
     return bool(roles["problems"].search(heading) and roles["next_steps"].search(heading))
 
 
@@ -227,8 +358,6 @@ def _ends_and_parents(found, tail: int) -> tuple[list[int], list[int | None]]:
 
 def section_finder(sections: list[Section]):
     """A function pos → id of the innermost section containing pos (None before the first)."""
-    import bisect
-
     starts = [sec.start for sec in sections]
     by_id = {sec.id: sec for sec in sections}
 

@@ -73,3 +73,44 @@ def test_children_of_a_mixed_part_take_their_own_roles_and_items_inherit():
         ("（二）下一步打算", "next_steps"), ("一是补齐应急短板", "next_steps"), ("二是严格执法问责", "next_steps")]
     assert [i.text for i in extract_items(text, secs, "next_steps")] == [
         "补齐应急短板。加大应急物资投入，充实应急队伍", "严格执法问责。对拒不整改的企业依法处罚"]
+
+
+# -- the case table of messy layouts (tests/cases/structure.yaml) -----------------------------
+import pathlib  # noqa: E402
+
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from conftest import case_params  # noqa: E402
+from nlp_reports.analyse import analyse_text  # noqa: E402
+
+CASE_FIELDS = {"id", "text", "sections", "problems", "measures", "meta", "xfail"}
+META_FIELDS = {"title", "place", "place_level", "year", "report_type"}
+
+
+def _load_cases() -> list[dict]:
+    cases = yaml.safe_load((pathlib.Path(__file__).parent / "cases" / "structure.yaml").read_text(encoding="utf-8"))
+    ids = [c["id"] for c in cases]
+    assert len(ids) == len(set(ids)), "case ids must be unique"
+    for case in cases:
+        assert set(case) <= CASE_FIELDS and {"id", "text"} <= set(case), case["id"]
+        assert set(case) & {"sections", "problems", "measures", "meta"}, f"{case['id']}: nothing to check"
+        assert set(case.get("meta", {})) <= META_FIELDS, case["id"]
+    return cases
+
+
+CASES = _load_cases()
+
+
+@pytest.mark.parametrize("case_id", case_params(CASES, "id"))
+def test_layout_case(case_id):
+    case = next(c for c in CASES if c["id"] == case_id)
+    report = analyse_text(case["text"])
+    if "sections" in case:
+        assert [[s.level, s.role, s.heading] for s in report.sections] == case["sections"]
+    if "problems" in case:
+        assert [p.text for p in report.problems] == case["problems"]
+    if "measures" in case:
+        assert [m.text for m in report.measures] == case["measures"]
+    for field, value in case.get("meta", {}).items():
+        assert getattr(report.meta, field) == value, field
