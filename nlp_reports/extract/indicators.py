@@ -349,7 +349,7 @@ def _scope(text: str, pos: int, lex: Lexicon, change: bool = False) -> tuple[str
     sentence = _window_start(text, pos)
     windows = [text[clause:pos]]
     # A bare adverbial clause earlier in the sentence (…，今年以来，…) scopes what follows it.
-    if any(p.search(text, sentence, clause) for _, p in lex.scopes):
+    if lex.any_scope.search(text, sentence, clause):
         windows += [c for c in reversed(text[sentence:clause].split("，"))
                     if 0 < len(c) <= 10 and not lex.quantity.search(c)
                     and any(p.match(c) for s, p in lex.scopes if s != "baseline")][:1]

@@ -18,6 +18,7 @@ class Lexicon:
     suffix_qualifiers: dict
     prefix_qualifier_re: re.Pattern
     scopes: list                  # (scope, pattern)
+    any_scope: re.Pattern         # search: any scope cue at all (one pass before trying each)
     slogans: re.Pattern
     verbs: re.Pattern
     lead_words: re.Pattern
@@ -73,6 +74,7 @@ def lexicon() -> Lexicon:
         suffix_qualifiers=quals["suffix"],
         prefix_qualifier_re=re.compile(rf"(?:{alternation(quals['prefix'])})$"),
         scopes=[(k, re.compile(v)) for k, v in quals["scope"].items()],
+        any_scope=re.compile("|".join(f"(?:{v})" for v in quals["scope"].values())),
         slogans=re.compile("|".join([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))])),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
