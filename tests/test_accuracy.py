@@ -17,19 +17,19 @@ def dev():
 
 
 def test_indicators(dev):
-    # dev at the time of setting: P 0.972, R 0.974, values-only F1 0.996, qualifier 0.995
-    assert dev["indicators"]["precision"] >= 0.96
-    assert dev["indicators"]["recall"] >= 0.96
-    assert dev["indicator_values_only"]["f1"] >= 0.985
+    # dev at the time of setting: P 0.978, R 0.981, values-only F1 0.996, qualifier 0.995
+    assert dev["indicators"]["precision"] >= 0.965
+    assert dev["indicators"]["recall"] >= 0.97
+    assert dev["indicator_values_only"]["f1"] >= 0.99
     assert dev["qualifier_accuracy"] >= 0.98
 
 
 def test_zeros_scopes_names(dev):
-    # dev at the time of setting: zeros P 0.964 R 0.964, scope 0.936, name 0.973
+    # dev at the time of setting: zeros P 0.964 R 0.964, scope 0.936, name 0.979
     assert dev["zeros"]["precision"] >= 0.93
     assert dev["zeros"]["recall"] >= 0.93
-    assert dev["scope_accuracy"] >= 0.92
-    assert dev["name_accuracy"] >= 0.96
+    assert dev["scope_accuracy"] >= 0.925
+    assert dev["name_accuracy"] >= 0.965
 
 
 def test_spurious_numbers_are_rare(dev):
