@@ -14,6 +14,7 @@ _ORG = ("人民政府|政府|党委|党工委|街道办事处|办事处|管理�
 _PLACE = re.compile(
     rf"((?:[{_HAN}XＸx某]{{1,10}}(?:{_AREA}))+(?:[{_HAN}]{{0,10}}?(?:{_ORG}))?|[{_HAN}]{{2,12}}?(?:{_ORG}))")
 _YEAR = re.compile(r"(20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年")
+_MONTH_AFTER = re.compile(r"\s*\d{1,2}\s*月")
 _YEAR_CUT = re.compile(r"(?:20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年度?")  # where a title's place ends
 _DROP_SUFFIX = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|(?<=[镇乡县区市省道])委员会)$")
 _DEPARTMENT = re.compile(rf"(?:{_ORG})$")
@@ -84,11 +85,14 @@ def level_of(place: str | None) -> str | None:
 
 
 def year_of(title: str | None, head: str) -> int | None:
-    """The year covered: the title's, else the first written in the opening; 20xx gives None."""
-    for text in (title or "", head[:300]):
-        m = _YEAR.search(text)
-        if m:
-            return int(m.group(1)) if m.group(1).isdigit() else None
+    """The year covered: the title's, else the first written in the opening that is no date of
+    writing (2023年2月 under a title, before 2022年，我…), else the first; 20xx gives None."""
+    m = _YEAR.search(title or "")
+    if not m:
+        found = list(_YEAR.finditer(head[:300]))
+        m = next((y for y in found if not _MONTH_AFTER.match(head, y.end())), found[0] if found else None)
+    if m:
+        return int(m.group(1)) if m.group(1).isdigit() else None
     return None
 
 

@@ -42,9 +42,10 @@ _DATE = (r"(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇○零]{2}|�
 _DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?$")
 _TRAILING_DATE = re.compile(rf"\s*{_DATE}$")  # X镇人民政府 2022年12月28日 on one line
 _MAX_HEADING = 45
+_TITLE_WITHOUT_UNIT = re.compile(r"关于|(?:\d{4}|20[xX]{2})\s*年")  # its unit may stand on the line above
 _MAX_PLAIN = 30
-_TITLE_WINDOW = 12  # lines at the top where the site's header and the title stand
-_TAIL_WINDOW = 8    # lines at the end where the signature, date and site footer stand
+_TITLE_WINDOW = 20  # lines at the top where the site's header and the title stand
+_TAIL_WINDOW = 15   # lines at the end where the signature, date and site footer stand
 _MAX_HEADER = 120   # a header or footer line of a site is never longer
 
 
@@ -110,8 +111,8 @@ def _header_line(line: str) -> bool:
 def title_span(text: str) -> tuple[int, int] | None:
     """The report's title: the first line at the top that names a report (…自查报告, …工作总结),
     passing over the site's header (site name, dates, header tables, document numbers); else the
-    first title-like line there. A unit name on the line above a 关于… title belongs to it
-    (X区人民政府 / 关于2022年度法治政府建设情况的报告): the span then covers both lines."""
+    first title-like line there. A unit name on the line above a title that opens with 关于 or the
+    year belongs to it (X区人民政府 / 关于2022年度法治政府建设情况的报告): the span covers both lines."""
     _, _, kinds = _cues()
     previous = candidate = None
     for start, end in lines(text)[:_TITLE_WINDOW]:
@@ -122,7 +123,7 @@ def title_span(text: str) -> tuple[int, int] | None:
         if not _titleish(line) or _marker(line)[0]:
             break  # the body has begun
         if kinds["title"].search(line):
-            if previous and line.startswith("关于") and kinds["unit"].search(text[previous[0]:previous[1]]):
+            if previous and _TITLE_WITHOUT_UNIT.match(line) and kinds["unit"].search(text[previous[0]:previous[1]]):
                 return previous[0], end
             return start, end
         previous = (start, end)
@@ -172,7 +173,7 @@ def _first_clause(line: str) -> int:
     return end or min(len(line), _MAX_HEADING)
 
 
-def _is_list_item(line: str, hlen: int, style: str, stack) -> bool:
+def _is_list_item(line: str, style: str, stack) -> bool:
     """A one-sentence item of a list of problems or measures (（一）企业主体责任落实仍有差距，…。),
     not a sub-section; once an item of a style was a section, its siblings are too."""
     if style in _TOP_STYLES or any(s == style for _, s in stack):
@@ -215,7 +216,7 @@ class _Levels:
         level = self._pop_to(style)
         if level is None:
             if style in _PARAGRAPH_STYLES:
-                while self.stack and self.stack[-1][1] in ("enum",):
+                while self.stack and self.stack[-1][1] == "enum":  # 一是… items are no owners
                     self.stack.pop()
                 level = self.top() + 1
             elif style in self.known:
@@ -247,6 +248,7 @@ def parse_sections(text: str) -> list[Section]:
     levels = _Levels()
     current_role = None
     body_seen = True  # has the last heading had a body paragraph yet?
+    preamble = True  # no heading or body paragraph yet
     found = []  # [start, heading_end, level, number, role_hint, style]
     for start, end in spans:
         if title and start < title[1] or start >= tail:
@@ -254,6 +256,9 @@ def parse_sections(text: str) -> list[Section]:
         line = text[start:end]
         if is_table_row(line) or line == title_text:
             continue
+        if preamble and _byline(line):
+            continue  # X镇党委书记 王某某 under a 述法报告's title
+        preamble = False
         style, number = _marker(line)
         if style is None and _plain_heading(line, bool(found)):
             style = "plain"
@@ -272,7 +277,7 @@ def parse_sections(text: str) -> list[Section]:
         if hlen is None or _inline_list(line, hlen, style):
             body_seen = True
             continue
-        if current_role in ("problems", "next_steps") and _is_list_item(line, hlen, style, levels.stack):
+        if current_role in ("problems", "next_steps") and _is_list_item(line, style, levels.stack):
             body_seen = True
             continue
         role = role_of(line[:hlen])
@@ -301,17 +306,37 @@ def _plain_heading(line: str, after_heading: bool) -> bool:
 
 
 def _signature_start(text: str, spans) -> int:
-    """Start of the closing unit-name / date lines and the site's footer, which are not headings."""
-    _, _, kinds = _cues()
-    cut = len(text)
-    for start, end in reversed(spans[-_TAIL_WINDOW:]):
-        line = text[start:end]
-        short = len(line) <= 40 and line[-1] not in _TERMINAL
-        if short and (_header_line(line) or kinds["unit"].search(_TRAILING_DATE.sub("", line))):
-            cut = start
-        else:
+    """Start of the closing unit-name / date lines and the site's footer, which are not headings.
+    Short lines after the signature's date (related links, contact lines) are the footer too."""
+    tail = spans[-_TAIL_WINDOW:]
+    end = len(tail)
+    for i in range(len(tail) - 1, -1, -1):
+        line = text[tail[i][0]:tail[i][1]]
+        if _DATE_LINE.match(line) or _TRAILING_DATE.search(line) and _signature_line(line):
+            end = i
             break
+        if len(line) > _MAX_PLAIN * 2 or line[-1] in _TERMINAL:
+            break  # the body reaches the end: no dated signature after it
+    cut = tail[end][0] if end < len(tail) else len(text)
+    for start, stop in reversed(tail[:end]):
+        if not _signature_line(text[start:stop]):
+            break
+        cut = start
     return cut
+
+
+def _signature_line(line: str) -> bool:
+    """A unit's name (with its date), a date or a line of the site's frame, at a report's end."""
+    _, _, kinds = _cues()
+    short = len(line) <= 40 and line[-1] not in _TERMINAL
+    unit = _TRAILING_DATE.sub("", line)
+    return short and (_header_line(line) or bool(kinds["unit"].search(unit)) or _byline(unit))
+
+
+def _byline(line: str) -> bool:
+    """Who reports, by post and name (X镇党委书记 王某某): under the title or as the signature."""
+    _, _, kinds = _cues()
+    return len(line) <= _MAX_PLAIN and bool(kinds["byline"].search(line))
 
 
 def _build(text: str, found, tail: int) -> list[Section]:

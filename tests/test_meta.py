@@ -32,3 +32,58 @@ def test_place_from_opening_paragraph_when_title_has_none():
 def test_overrides_win():
     m = read_meta("X镇2023年法治建设工作自查报告", "X镇2023年法治建设工作自查报告", place="泉溪镇", year=2021)
     assert (m.place, m.year) == ("泉溪镇", 2021)
+
+
+@pytest.mark.parametrize("title,place,level", [
+    ("西河县城关镇2022年安全生产自查报告", "西河县城关镇", "镇"),   # 城关镇 is a town, never the county
+    ("城关镇党委2023年度述法报告", "城关镇", "镇"),
+    ("某某街道2022年信访工作自查报告", "某某街道", "街道"),
+    ("XX县司法局关于2022年度法治政府建设情况的报告", "XX县司法局", "部门"),
+    ("青石县人民政府关于2022年度法治政府建设情况的报告", "青石县", "县"),
+    ("桃源镇人民政府2023年法治建设工作自查报告", "桃源镇", "镇"),
+])
+def test_places_and_levels(title, place, level):
+    m = read_meta(title + "\n今年以来开展活动3次。", title)
+    assert (m.place, m.place_level) == (place, level)
+
+
+def test_a_title_after_the_year_names_no_place():
+    # 2022年度法治政府… once left 度法治政府 as the place
+    title = "关于2022年度法治政府建设情况的报告"
+    m = read_meta(title + "\n全年开展活动3次。", title)
+    assert m.place is None and m.report_type == "法治政府建设年度报告"
+
+
+def test_a_preposition_before_a_unit_names_who_asked_not_who_reports():
+    title = "关于2023年度安全生产工作的自查报告"
+    text = title + "\n为全面落实安全生产责任，按照县委全面部署，我镇开展了自查。\n一、主要工作\n检查企业。"
+    assert read_meta(text, title).place is None
+
+
+@pytest.mark.parametrize("signature,place,level", [
+    ("安平县城关镇人民政府", "安平县城关镇", "镇"),
+    ("中共永安镇委员会永安镇人民政府", "永安镇", "镇"),
+    ("和平社区居民委员会", "和平社区", "社区"),
+    ("中共东湖区住房和城乡建设局党组", "东湖区住房和城乡建设局", "部门"),
+    ("XX县司法局", "XX县司法局", "部门"),
+])
+def test_place_from_the_signature(signature, place, level):
+    title = "关于2023年度工作的自查报告"
+    text = f"{title}\n今年以来，我们认真开展了自查。\n一、主要工作\n开展活动3次。\n{signature}\n2023年12月5日"
+    m = read_meta(text, title)
+    assert (m.place, m.place_level) == (place, level)
+
+
+def test_a_title_on_two_lines_is_read_as_one_and_the_opening_follows_it():
+    text = "青石县人民政府\n关于2022年度法治政府建设情况的报告\n2021年，县政府召开常务会议。"
+    m = read_meta(text, "青石县人民政府\n关于2022年度法治政府建设情况的报告")
+    assert (m.title, m.place, m.year) == ("青石县人民政府关于2022年度法治政府建设情况的报告", "青石县", 2022)
+
+
+def test_the_sites_header_is_never_title_or_place():
+    from nlp_reports.analyse import analyse_text
+
+    raw = ("首页 > 政务公开 > 工作动态\n西山县人民政府门户网站\n发布时间：2023-01-16 10:42 来源：西山县委办\n"
+           "红旗村2022年普法工作总结\n2022年，红旗村围绕村民需求开展普法宣传，现总结如下。\n一、主要做法\n举办讲座4场。")
+    m = analyse_text(raw).meta
+    assert (m.title, m.place, m.place_level, m.year) == ("红旗村2022年普法工作总结", "红旗村", "村", 2022)
