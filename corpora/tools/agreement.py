@@ -1,8 +1,8 @@
 """Agreement of a second, independent theme labelling with the gold themes: Cohen's kappa overall
 and per theme (each theme as a yes/no decision), as a Markdown table for models/MODEL_CARD.md.
 Usage: python corpora/tools/agreement.py [corpora/second_labels.jsonl] [corpora/gold]
-The second labels are lines {"file", "heading", "theme"}; they are matched to gold sections by
-file and heading (the same folding `nlp-reports evaluate` uses)."""
+The second labels are lines {"file", "heading", "theme", "theme2"}; they are matched to gold sections
+by file and heading (the same folding `nlp-reports evaluate` uses)."""
 import collections
 import json
 import pathlib
@@ -30,25 +30,30 @@ def kappa(a, b):
 
 
 def pairs(second_path, gold_path):
+    """([(gold section, second label row)], [second label rows that match no gold section])."""
     gold = {}
     for rec in read_gold(gold_path):
         for s in rec["sections"]:
-            gold.setdefault((rec["file"], _fold(s["heading"])), s.get("theme"))
+            if s.get("theme"):
+                gold.setdefault((rec["file"], _fold(s["heading"])), s)
     out, unmatched = [], []
     for line in pathlib.Path(second_path).read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             g = gold.get((row["file"], _fold(row["heading"])))
-            (out.append((g, row["theme"])) if g else unmatched.append(row))
+            (out.append((g, row)) if g else unmatched.append(row))
     return out, unmatched
 
 
 def report(second_path=ROOT / "corpora" / "second_labels.jsonl", gold_path=ROOT / "corpora" / "gold"):
-    matched, unmatched = pairs(second_path, gold_path)
+    both, unmatched = pairs(second_path, gold_path)
+    matched = [(g["theme"], s["theme"]) for g, s in both]
     g, s = [p[0] for p in matched], [p[1] for p in matched]
     agree = sum(x == y for x, y in matched) / len(matched)
+    either = sum(gs["theme"] in (ss["theme"], ss.get("theme2")) or ss["theme"] == gs.get("theme2") for gs, ss in both)
     lines = [f"{len(matched)} sections labelled twice ({len(unmatched)} second labels matched no gold section); "
-             f"raw agreement {agree:.3f}, Cohen's kappa {kappa(g, s):.3f}", "",
+             f"raw agreement {agree:.3f}, Cohen's kappa {kappa(g, s):.3f}; one coder's theme is the other's "
+             f"theme or second-best theme in {either} ({either / len(matched):.3f})", "",
              "| theme | gold | second | both | kappa (yes/no) |", "| --- | --- | --- | --- | --- |"]
     for theme in sorted(set(g) | set(s)):
         k = kappa([x == theme for x in g], [y == theme for y in s])

@@ -2,14 +2,14 @@
 
 A model is a folder with two files:
   model.json   the manifest: format name and version, labels, feature settings, vocabulary,
-               the confidence threshold, the sha256 of arrays.npz, and how it was trained
+               the codebook keywords counted, the confidence threshold, the sha256 of
+               arrays.npz, and how it was trained
   arrays.npz   idf (V), coef (K × V) and intercept (K), float64, loaded with allow_pickle=False
 Loading checks the format, the version and the arrays' sha256 before trusting anything, so a
 tampered, truncated or foreign model gives one clear ModelError.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -18,10 +18,13 @@ import pathlib
 import sys
 
 from ..errors import ModelError
-from .features import check_settings, own_text, section_context, terms, tfidf_rows
+import numpy as np
+
+from .features import check_settings, section_parts, terms, text_parts, tfidf_rows
+from .vectors import Vectorizer, row_sums, weigh
 
 FORMAT = "nlp-reports-theme-model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST, ARRAYS = "model.json", "arrays.npz"
 OTHER = "other"
 # Where the default model is looked for: the checkout's models/default (the package's parent
@@ -30,6 +33,13 @@ OTHER = "other"
 _PACKAGE_ROOT = pathlib.Path(__file__).resolve().parents[2]
 DEFAULT_PLACES = (_PACKAGE_ROOT / "models" / "default",
                   pathlib.Path(sys.prefix) / "share" / "nlp-reports" / "models" / "default")
+
+
+def content_digest(manifest: dict) -> str:
+    """sha256 of what a manifest says about the model (all but the digest itself), so that an
+    edited or damaged model.json is noticed as surely as a changed arrays.npz."""
+    content = {k: v for k, v in manifest.items() if k != "content_sha256"}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
 def sha256_file(path) -> str:
@@ -51,22 +61,28 @@ class ThemeModel:
         self.manifest, self.path = manifest, path
         self.labels: list[str] = manifest["labels"]
         self.settings = check_settings(manifest["features"])
+        self.keywords: dict = manifest.get("keywords") or {}
         self.threshold = float(manifest.get("threshold", 0.0))
         self.vocabulary = {t: i for i, t in enumerate(manifest["vocabulary"])}
         self.idf_, self.coef_, self.intercept_ = idf, coef, intercept
+        self.vectorizer = Vectorizer(manifest["vocabulary"], self.settings, self.keywords)
+        self._weights = np.ascontiguousarray(coef.T)   # (V, K): one row gathered per term
 
     # -- applying ------------------------------------------------------------------------------
-    def predict_proba(self, texts, contexts=None, tokenizer=None):
-        """A (n, K) array of probabilities over `labels` for section texts (heading on line one),
-        each with its context dict (see features.section_context) or None."""
-        import numpy as np
+    def predict_proba(self, sections, tokenizer=None):
+        """A (n, K) array of probabilities over `labels` for sections given as texts (heading on
+        line one) or as parts dicts (features.section_parts). The plain-Python reference path."""
+        parts = [text_parts(s) if isinstance(s, str) else s for s in sections]
+        rows = tfidf_rows((terms(p, self.settings, self.keywords, tokenizer) for p in parts), self.vocabulary,
+                          self.idf_, self.vectorizer.kinds, self.settings["sublinear_tf"])
+        n = len(rows)
+        row = np.repeat(np.arange(n), [len(idx) for idx, _ in rows])
+        col = np.concatenate([idx for idx, _ in rows]) if rows else np.zeros(0, np.int64)
+        val = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
+        return self._softmax(row, col, val, n)
 
-        contexts = contexts or [None] * len(texts)
-        rows = tfidf_rows((terms(t, self.settings, tokenizer, c) for t, c in zip(texts, contexts)),
-                          self.vocabulary, self.idf_,
-                          self.settings["sublinear_tf"])
-        scores = np.array([self.coef_[:, idx] @ vals for idx, vals in rows]).reshape(len(rows), len(self.labels))
-        scores += self.intercept_
+    def _softmax(self, row, col, val, n):
+        scores = row_sums(row, self._weights[col] * val[:, None], n) + self.intercept_
         scores -= scores.max(axis=1, keepdims=True)
         p = np.exp(scores)
         return p / p.sum(axis=1, keepdims=True)
@@ -75,44 +91,60 @@ class ThemeModel:
         """(theme, confidence, second) per row: the best label and its probability, and the
         runner-up; below the threshold the theme is `other` and the best guess is the second."""
         out = []
-        for row in probs:
-            order = row.argsort()[::-1]
-            best, conf = self.labels[order[0]], float(row[order[0]])
-            second = self.labels[order[1]] if len(order) > 1 else None
+        order = np.argsort(-probs, axis=1, kind="stable")
+        for row, rank in zip(probs.tolist(), order.tolist()):
+            best, conf = self.labels[rank[0]], row[rank[0]]
+            second = self.labels[rank[1]] if len(rank) > 1 else None
             if conf < self.threshold and best != OTHER and OTHER in self.labels:
                 best, second = OTHER, best
             out.append((best, round(conf, 4), second))
         return out
 
-    def predict(self, texts, contexts=None) -> list[str]:
-        return [theme for theme, _, _ in self.decide(self.predict_proba(texts, contexts))]
+    def predict(self, sections) -> list[str]:
+        return [theme for theme, _, _ in self.decide(self.predict_proba(sections))]
+
+    def section_proba(self, text: str, sections) -> np.ndarray:
+        """Probabilities for the sections of a normalised report: the numpy fast path
+        (vectors.py) when the model's terms allow it, else the reference path."""
+        from ..structure import title_span
+
+        if not self.vectorizer.supports or any(not text.startswith(s.heading, s.start) for s in sections):
+            return self.predict_proba(section_parts(text, sections))
+        row, col, counts = self.vectorizer.rows(text, sections, title_span(text))
+        val = weigh(row, col, counts, self.idf_, self.vectorizer.kinds, self.settings["sublinear_tf"])
+        return self._softmax(row, col, val, len(sections))
 
     def classify_sections(self, text: str, sections) -> list:
         """The sections of a normalised report with theme, theme_confidence and theme_second set."""
         sections = list(sections)
         if not sections:
             return sections
-        decided = self.decide(self.predict_proba([own_text(text, sections, s) for s in sections],
-                                                 [section_context(text, sections, s) for s in sections]))
-        return [dataclasses.replace(s, theme=t, theme_confidence=c, theme_second=second)
-                for s, (t, c, second) in zip(sections, decided)]
+        decided = self.decide(self.section_proba(text, sections))
+        return [_with_theme(s, t, c, second) for s, (t, c, second) in zip(sections, decided)]
 
     # -- saving --------------------------------------------------------------------------------
     def save(self, folder) -> pathlib.Path:
         """Write model.json and arrays.npz into `folder` (created); returns the folder."""
-        import numpy as np
-
         folder = pathlib.Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         arrays = folder / ARRAYS
         np.savez_compressed(arrays, idf=self.idf_, coef=self.coef_, intercept=self.intercept_)
         manifest = {**self.manifest, "format": FORMAT, "format_version": FORMAT_VERSION,
                     "arrays": {"file": ARRAYS, "sha256": sha256_file(arrays)}}
+        manifest["content_sha256"] = content_digest(manifest)
         tmp = folder / (MANIFEST + ".tmp")
         tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         os.replace(tmp, folder / MANIFEST)
         self.manifest = manifest
         return folder
+
+
+def _with_theme(section, theme, confidence, second):
+    """A copy of a (frozen) Section with its theme fields set: dataclasses.replace costs more than
+    classifying the section does, and this runs for every section of every report."""
+    new = object.__new__(type(section))
+    new.__dict__.update(vars(section), theme=theme, theme_confidence=confidence, theme_second=second)
+    return new
 
 
 def load_model(path) -> ThemeModel:
@@ -131,16 +163,20 @@ def load_model(path) -> ThemeModel:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise ModelError(f"model format version {manifest.get('format_version')!r} is not supported "
                          f"(this nlp-reports reads version {FORMAT_VERSION}); retrain it with `nlp-reports train`", where)
-    missing = [k for k in ("labels", "features", "vocabulary", "arrays") if k not in manifest]
+    missing = [k for k in ("labels", "features", "vocabulary", "arrays", "content_sha256") if k not in manifest]
     if missing:
         raise ModelError(f"{MANIFEST} lacks {', '.join(missing)}", where)
-    arrays = folder / manifest["arrays"].get("file", ARRAYS)
+    if content_digest(manifest) != manifest["content_sha256"]:
+        raise ModelError(f"{MANIFEST} was changed after training (its content does not match its content_sha256)", where)
+    info = manifest["arrays"]
+    if not isinstance(info, dict) or not isinstance(info.get("file", ARRAYS), str) \
+            or pathlib.Path(info.get("file", ARRAYS)).name != info.get("file", ARRAYS):
+        raise ModelError(f"{MANIFEST}: arrays must name a file beside it, with its sha256", where)
+    arrays = folder / info.get("file", ARRAYS)
     if not arrays.is_file():
         raise ModelError(f"{arrays.name} is missing", where)
-    if sha256_file(arrays) != manifest["arrays"].get("sha256"):
+    if sha256_file(arrays) != info.get("sha256"):
         raise ModelError(f"{arrays.name} does not match the sha256 in {MANIFEST}: the file is damaged or was changed", where)
-    import numpy as np
-
     try:
         with np.load(arrays, allow_pickle=False) as npz:
             idf, coef, intercept = npz["idf"], npz["coef"], npz["intercept"]
@@ -152,8 +188,8 @@ def load_model(path) -> ThemeModel:
                          f"do not fit {k} labels and {v} terms", where)
     try:
         return ThemeModel(manifest, idf, coef, intercept, folder)
-    except ValueError as exc:
-        raise ModelError(str(exc), where) from None
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:  # a well-hashed but odd manifest
+        raise ModelError(f"{MANIFEST} is malformed ({type(exc).__name__}: {exc})", where) from None
 
 
 def default_model_path() -> pathlib.Path | None:

@@ -1,7 +1,11 @@
 """Training theme models with scikit-learn (imported here only): compare configurations by
 cross-validation grouped by place, fit the best, export it as a numpy-only ThemeModel.
 
-Training data are rows {text, label, group}: `text` has the heading on its first line.
+Training rows are {parts, label, group}: `parts` as features.section_parts gives them (gold
+sections) or features.text_parts (a text with the heading on its first line). Where the labels
+are all codebook themes, each theme's codebook entry (its name, examples and keywords) is added to
+every training fold as two more rows: prior knowledge that lets a fold learn a theme none of its
+places has (grouped CV showed the gain: models/MODEL_CARD.md).
 """
 from __future__ import annotations
 
@@ -12,20 +16,23 @@ import pathlib
 from collections import Counter
 
 from ..errors import InputError
-from .features import DEFAULT_FEATURES, check_settings, own_text, section_context, terms
+from .features import DEFAULT_FEATURES, check_settings, kind_of, section_parts, terms, text_parts
 from .model import OTHER, ThemeModel
 
 # The configurations compared by grouped cross-validation (the first is the fallback).
-WORDS = {"words": True, "heading_words": True, "chars": [1, 2], "heading_chars": [1, 3], "context": True}
+_CHARS = {"chars": [1, 2], "heading_chars": [1, 3], "context": "chars"}
 CONFIGS = [
-    {"name": "chars1-2 + heading chars1-3 + context chars, C=30, balanced", "features": DEFAULT_FEATURES,
-     "C": 30.0, "balanced": True},
-    {"name": "jieba words + chars1-2 + heading chars1-3 + context words, C=30, balanced", "features": WORDS,
-     "C": 30.0, "balanced": True},
-    {"name": "jieba words + heading words + context words, C=30, balanced",
-     "features": {**WORDS, "chars": None, "heading_chars": None}, "C": 30.0, "balanced": True},
-    {"name": "chars1-3 only (no heading or context terms), C=30, balanced",
-     "features": {"words": False, "heading_words": False, "chars": [1, 3]}, "C": 30.0, "balanced": True},
+    {"name": "chars 1-2 + heading chars 1-3 + context chars + codebook keywords + codebook rows",
+     "features": DEFAULT_FEATURES, "C": 30.0, "balanced": True, "prior": True},
+    {"name": "the same without codebook rows", "features": DEFAULT_FEATURES, "C": 30.0, "balanced": True,
+     "prior": False},
+    {"name": "chars + heading chars + context chars, no keywords, no codebook rows", "features": _CHARS,
+     "C": 30.0, "balanced": True, "prior": False},
+    {"name": "jieba words + heading words + chars + context words + keywords + codebook rows",
+     "features": {**DEFAULT_FEATURES, "words": True, "heading_words": True, "context": "words"},
+     "C": 30.0, "balanced": True, "prior": True},
+    {"name": "chars 1-3 only (no heading, context or keywords)", "features": {"chars": [1, 3]},
+     "C": 30.0, "balanced": True, "prior": False},
 ]
 MIN_DF = 2
 THRESHOLDS = [0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
@@ -33,7 +40,8 @@ THRESHOLDS = [0.0, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5]
 
 # -- data -------------------------------------------------------------------------------------
 def read_table(path) -> list[dict]:
-    """Rows {text, label, group} from a CSV (header text,label[,group]) or a JSONL file."""
+    """Rows {parts, label, group} from a CSV (header text,label[,group]) or a JSONL file; a
+    text's first line is its heading."""
     path = pathlib.Path(path)
     if not path.is_file():
         raise InputError("no such file", str(path))
@@ -53,10 +61,12 @@ def read_table(path) -> list[dict]:
         rows = list(csv.DictReader(raw.splitlines()))
     out = []
     for n, row in enumerate(rows, 1):
-        text, label = (row.get("text") or "").strip(), (row.get("label") or "").strip()
+        if not isinstance(row, dict):
+            raise InputError(f"row {n} is not an object with text and label", str(path))
+        text, label = str(row.get("text") or "").strip(), str(row.get("label") or "").strip()
         if not text or not label:
             raise InputError(f"row {n} needs non-empty text and label (columns: text,label[,group])", str(path))
-        out.append({"text": text, "label": label, "group": str(row.get("group") or f"row{n}")})
+        out.append({"parts": text_parts(text), "label": label, "group": str(row.get("group") or f"row{n}")})
     if len({r["label"] for r in out}) < 2:
         raise InputError("training data need at least two labels", str(path))
     return out
@@ -64,53 +74,100 @@ def read_table(path) -> list[dict]:
 
 def gold_rows(gold_path, split: str | None = None) -> tuple[list[dict], int]:
     """Training rows from gold annotations: each gold section matched by heading to a parsed
-    section (as `evaluate` matches them), its text = heading + own body; group = the place.
-    Returns (rows, number of gold sections that matched no parsed section)."""
+    section (as `evaluate` matches them); group = the place. Returns (rows, number of gold
+    sections that matched no parsed section)."""
     from ..analyse import analyse_file
     from ..evaluate import _fold, _match, read_gold
+
+    def same(g, p):
+        a, b = _fold(g["heading"]), _fold(p.heading)
+        return bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))
 
     rows, unmatched = [], 0
     for rec in read_gold(gold_path, split):
         report = analyse_file(pathlib.Path(rec["_base"]) / rec["file"])
         parsed = list(report.sections)
-
-        def same(g, p):
-            a, b = _fold(g["heading"]), _fold(p.heading)
-            return bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))
-
+        parts = section_parts(report.text, parsed)
         gold = [g for g in rec["sections"] if g.get("theme")]
         pairs = _match(gold, parsed, same)
         unmatched += len(gold) - len(pairs)
         for gi, pi in pairs:
-            rows.append({"text": own_text(report.text, parsed, parsed[pi]), "label": gold[gi]["theme"],
-                         "context": section_context(report.text, parsed, parsed[pi]),
-                         "group": rec["meta"].get("place") or rec["file"], "file": rec["file"],
-                         "heading": gold[gi]["heading"], "role": parsed[pi].role})
+            rows.append({"parts": parts[pi], "label": gold[gi]["theme"], "group": rec["meta"].get("place") or rec["file"],
+                         "file": rec["file"], "heading": gold[gi]["heading"], "role": parsed[pi].role})
     return rows, unmatched
 
 
+def codebook_keywords() -> dict:
+    """{theme: [keyword]} from the codebook (nlp_reports/data/codebook.yaml)."""
+    from ..resources import load
+
+    return {k: list(v.get("keywords") or []) for k, v in load("codebook.yaml")["themes"].items() if v.get("keywords")}
+
+
+def codebook_rows(labels) -> list[dict]:
+    """Two rows per codebook theme among `labels` (the prior rows added to every training fold):
+    its Chinese name as heading over its examples and keywords, and its first example as heading
+    over its second. None unless every label is a codebook theme: data with labels of their own
+    are not the codebook's."""
+    from ..resources import load
+
+    themes = load("codebook.yaml")["themes"]
+    labels = set(labels)
+    if not labels <= set(themes):
+        return []
+    out = []
+    for label in sorted(labels):
+        entry = themes.get(label)
+        if entry and entry.get("keywords"):
+            first, second = entry["examples"]
+            for heading, body in ((entry["label"], f"{first}。{second}。" + "，".join(entry["keywords"])), (first, second)):
+                out.append({"parts": {**text_parts(heading), "body": body, "role": "practice"}, "label": label,
+                            "group": "codebook"})
+    return out
+
+
 # -- fitting ----------------------------------------------------------------------------------
-def _term_lists(rows, features, cache):
+def _term_lists(rows, features, keywords, cache):
     key = json.dumps(features, sort_keys=True)
     if key not in cache:
-        cache[key] = [terms(r["text"], features, context=r.get("context")) for r in rows]
-    return cache[key]
+        cache[key] = {}
+    memo = cache[key]  # by row identity; the row is kept beside its terms, so an id is never reused
+    for r in rows:
+        if memo.get(id(r), (None,))[0] is not r:
+            memo[id(r)] = (r, terms(r["parts"], features, keywords))
+    return [memo[id(r)][1] for r in rows]
+
+
+def vectorize(vec, kinds, term_lists):
+    """tf-idf rows of a fitted TfidfVectorizer (norm None), each kind l2-normalised on its own."""
+    import numpy as np
+
+    X = vec.transform(term_lists).tocsr()
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    block = rows * (int(kinds.max()) + 1) + kinds[X.indices]
+    norms = np.bincount(block, weights=X.data ** 2)
+    X.data = X.data / np.sqrt(norms[block])
+    return X
 
 
 def _fit(term_lists, labels, config):
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     min_df = MIN_DF if len(term_lists) >= 20 else 1
-    vec = TfidfVectorizer(analyzer=lambda doc: doc, min_df=min_df, sublinear_tf=True, norm="l2")
-    X = vec.fit_transform(term_lists)
+    vec = TfidfVectorizer(analyzer=lambda doc: doc, min_df=min_df, sublinear_tf=True, norm=None, lowercase=False)
+    vec.fit(term_lists)
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    names = {k: i for i, k in enumerate(sorted({kind_of(t) for t in vocab}))}
+    kinds = np.array([names[kind_of(t)] for t in vocab], dtype=np.int64)
     clf = LogisticRegression(C=config["C"], max_iter=3000,
                              class_weight="balanced" if config.get("balanced") else None)
-    clf.fit(X, labels)
-    return vec, clf
+    clf.fit(vectorize(vec, kinds, term_lists), labels)
+    return vec, kinds, clf
 
 
-def to_model(vec, clf, config, threshold: float, info: dict) -> ThemeModel:
+def to_model(vec, clf, config, threshold: float, info: dict, keywords: dict) -> ThemeModel:
     """The numpy-only model of a fitted vectorizer and logistic regression."""
     import numpy as np
 
@@ -119,17 +176,24 @@ def to_model(vec, clf, config, threshold: float, info: dict) -> ThemeModel:
     if len(clf.classes_) == 2:  # binary LR keeps one row: softmax([0, s]) is its sigmoid(s)
         coef = np.vstack([np.zeros_like(coef[0]), coef[0]])
         intercept = np.array([0.0, intercept[0]])
-    manifest = {"labels": [str(c) for c in clf.classes_], "features": check_settings(config["features"]),
-                "vocabulary": vocab,
-                "threshold": threshold, "training": info}
+    features = check_settings(config["features"])
+    manifest = {"labels": [str(c) for c in clf.classes_], "features": features, "vocabulary": vocab,
+                "keywords": keywords if features["keywords"] else {}, "threshold": threshold, "training": info}
     return ThemeModel(manifest, vec.idf_.astype(np.float64), coef, intercept)
 
 
-def fit_model(rows, config, threshold: float = 0.0, info: dict | None = None, cache=None) -> ThemeModel:
-    """A model fitted to all `rows` ({text, label[, context]}) with one configuration."""
-    tl = _term_lists(rows, config["features"], {} if cache is None else cache)
-    vec, clf = _fit(tl, [r["label"] for r in rows], config)
-    return to_model(vec, clf, config, threshold, info or {})
+def _prior(rows, config):
+    return codebook_rows(r["label"] for r in rows) if config.get("prior") else []
+
+
+def fit_model(rows, config, threshold: float = 0.0, info: dict | None = None, cache=None,
+              keywords: dict | None = None) -> ThemeModel:
+    """A model fitted to all `rows` ({parts, label}) (and the codebook rows, if the config says so)."""
+    keywords = codebook_keywords() if keywords is None else keywords
+    fit_rows = rows + _prior(rows, config)
+    tl = _term_lists(fit_rows, config["features"], keywords, {} if cache is None else cache)
+    vec, _, clf = _fit(tl, [r["label"] for r in fit_rows], config)
+    return to_model(vec, clf, config, threshold, info or {}, keywords)
 
 
 # -- measuring --------------------------------------------------------------------------------
@@ -151,7 +215,8 @@ def scores(gold, pred, labels=None) -> dict:
     return {"macro_f1": macro, "accuracy": acc, "per_class": per}
 
 
-def _decide(probs, classes, threshold):
+def decide(probs, classes, threshold):
+    """The label of each row of probabilities: the best, or `other` below the threshold."""
     out = []
     for row in probs:
         best = classes[row.argmax()]
@@ -159,23 +224,28 @@ def _decide(probs, classes, threshold):
     return out
 
 
-def cross_validate(rows, config, folds: int = 5, cache=None):
-    """Out-of-fold probabilities (n, K) and the class order, folds grouped by each row's group."""
+def cross_validate(rows, config, folds: int = 5, cache=None, keywords=None):
+    """Out-of-fold probabilities (n, K) and the class order, folds grouped by each row's group;
+    the codebook rows (if the config has them) join every training fold."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
+    keywords = codebook_keywords() if keywords is None else keywords
+    cache = {} if cache is None else cache
     labels, groups = [r["label"] for r in rows], [r["group"] for r in rows]
-    tl = _term_lists(rows, config["features"], {} if cache is None else cache)
+    prior = _prior(rows, config)
+    tl = _term_lists(rows, config["features"], keywords, cache)
+    tl_prior = _term_lists(prior, config["features"], keywords, cache)
     classes = sorted(set(labels))
-    n_groups = len(set(groups))
-    splitter = GroupKFold(n_splits=max(2, min(folds, n_groups)))
+    splitter = GroupKFold(n_splits=max(2, min(folds, len(set(groups)))))
     probs = np.zeros((len(rows), len(classes)))
     labels_a = np.array(labels)
     for tr, te in splitter.split(tl, labels, groups):
-        if len(set(labels_a[tr])) < 2:
+        fold_labels = list(labels_a[tr]) + [r["label"] for r in prior]
+        if len(set(fold_labels)) < 2:
             continue
-        vec, clf = _fit([tl[i] for i in tr], labels_a[tr], config)
-        p = clf.predict_proba(vec.transform([tl[i] for i in te]))
+        vec, kinds, clf = _fit([tl[i] for i in tr] + tl_prior, fold_labels, config)
+        p = clf.predict_proba(vectorize(vec, kinds, [tl[i] for i in te]))
         for j, c in enumerate(clf.classes_):
             probs[te, classes.index(c)] = p[:, j]
     return probs, classes
@@ -185,88 +255,35 @@ def best_threshold(probs, classes, labels) -> float:
     """The confidence threshold (below it: `other`) with the best out-of-fold macro-F1."""
     if OTHER not in classes:
         return 0.0
-    return max(THRESHOLDS, key=lambda t: (round(scores(labels, _decide(probs, classes, t))["macro_f1"], 4), -t))
+    return max(THRESHOLDS, key=lambda t: (round(scores(labels, decide(probs, classes, t))["macro_f1"], 4), -t))
 
 
 def train(rows, configs=None, folds: int = 5, progress=None) -> tuple[ThemeModel, dict]:
     """Compare `configs` by grouped CV on `rows`, fit the best on all rows. Returns the model and
-    a summary {comparison: [...], best, threshold, cv: scores of the best}."""
+    a summary {comparison: [...], best, threshold, folds, labels, predicted (out-of-fold)}."""
     configs = configs or CONFIGS
+    keywords = codebook_keywords()
     labels = [r["label"] for r in rows]
     groups = [r["group"] for r in rows]
     cache, comparison = {}, []
     for config in configs:
-        probs, classes = cross_validate(rows, config, folds, cache)
+        probs, classes = cross_validate(rows, config, folds, cache, keywords)
         threshold = best_threshold(probs, classes, labels)
-        s = scores(labels, _decide(probs, classes, threshold))
+        predicted = decide(probs, classes, threshold)
+        s = scores(labels, predicted)
         comparison.append({"config": config, "threshold": threshold, "macro_f1": s["macro_f1"],
-                           "accuracy": s["accuracy"], "scores": s})
+                           "accuracy": s["accuracy"], "scores": s, "predicted": predicted})
         if progress:
             progress(config, s, threshold)
     best = max(comparison, key=lambda c: c["macro_f1"])
     from .. import __version__
 
+    prior = _prior(rows, best["config"])
     info = {"date": datetime.date.today().isoformat(), "package_version": __version__, "rows": len(rows),
             "groups": len(set(groups)), "label_counts": dict(Counter(labels)), "config": best["config"]["name"],
             "C": best["config"]["C"], "class_weight": "balanced" if best["config"].get("balanced") else None,
-            "cv_macro_f1": round(best["macro_f1"], 4), "min_df": MIN_DF if len(rows) >= 20 else 1}
-    model = fit_model(rows, best["config"], best["threshold"], info, cache)
-    return model, {"comparison": comparison, "best": best, "threshold": best["threshold"], "folds": folds}
-
-
-# -- the card ---------------------------------------------------------------------------------
-def confusion(gold, pred, labels) -> list[list[int]]:
-    index = {lab: i for i, lab in enumerate(labels)}
-    m = [[0] * len(labels) for _ in labels]
-    for g, p in zip(gold, pred):
-        if g in index and p in index:
-            m[index[g]][index[p]] += 1
-    return m
-
-
-def per_class_table(s: dict) -> str:
-    lines = ["| theme | precision | recall | F1 | support |", "| --- | --- | --- | --- | --- |"]
-    for lab, v in s["per_class"].items():
-        if v["support"] or v["precision"]:
-            lines.append(f"| {lab} | {v['precision']:.2f} | {v['recall']:.2f} | {v['f1']:.2f} | {v['support']} |")
-    lines.append(f"| **macro** | | | **{s['macro_f1']:.3f}** | {sum(v['support'] for v in s['per_class'].values())} |")
-    return "\n".join(lines)
-
-
-def confusion_table(gold, pred, labels) -> str:
-    lines = ["| gold \\ predicted | " + " | ".join(labels) + " |", "| --- |" + " --- |" * len(labels)]
-    for lab, row in zip(labels, confusion(gold, pred, labels)):
-        lines.append(f"| {lab} | " + " | ".join(str(x) if x else "·" for x in row) + " |")
-    return "\n".join(lines)
-
-
-def comparison_table(summary: dict) -> str:
-    lines = ["| configuration | grouped-CV macro-F1 | accuracy | threshold |", "| --- | --- | --- | --- |"]
-    for c in summary["comparison"]:
-        mark = " **(chosen)**" if c is summary["best"] else ""
-        lines.append(f"| {c['config']['name']}{mark} | {c['macro_f1']:.3f} | {c['accuracy']:.3f} | {c['threshold']} |")
-    return "\n".join(lines)
-
-
-def model_card(model: ThemeModel, summary: dict, data_name: str, evaluations=()) -> str:
-    """Markdown card: data, date, version, the CV comparison, per-class figures of the best
-    configuration and of each (name, gold, pred) evaluation, with confusion matrices."""
-    info = model.manifest["training"]
-    best = summary["best"]
-    out = [f"# Theme model card: {data_name}", "",
-           f"- Trained: {info['date']} with nlp-reports {info['package_version']}",
-           f"- Data: {info['rows']} sections from {info['groups']} groups; labels: "
-           + ", ".join(f"{k} {v}" for k, v in sorted(info["label_counts"].items())),
-           f"- Model: tf-idf ({info['config']}; min_df {info['min_df']}, sublinear tf, l2) → multinomial "
-           f"logistic regression; softmax probabilities",
-           f"- Confidence threshold: {model.threshold} (chosen by out-of-fold macro-F1): a section whose best "
-           "probability is lower is tagged `other`, its best guess kept in `theme_second`" if OTHER in model.labels
-           else "- No `other` label: every section gets its best label",
-           "", f"## Grouped cross-validation ({summary['folds']} folds, grouped by place)", "",
-           comparison_table(summary), "", "### Per class, chosen configuration (out-of-fold)", "",
-           per_class_table(best["scores"])]
-    for name, gold, pred in evaluations:
-        labels = sorted(set(gold) | set(pred))
-        out += ["", f"## {name}", "", per_class_table(scores(gold, pred, labels)), "", "Confusion matrix:", "",
-                confusion_table(gold, pred, labels)]
-    return "\n".join(out) + "\n"
+            "codebook_rows": len(prior), "cv_macro_f1": round(best["macro_f1"], 4),
+            "min_df": MIN_DF if len(rows) + len(prior) >= 20 else 1}
+    model = fit_model(rows, best["config"], best["threshold"], info, cache, keywords)
+    return model, {"comparison": comparison, "best": best, "threshold": best["threshold"], "folds": folds,
+                   "labels": labels, "groups": groups}

@@ -38,7 +38,7 @@ def classifier_for(model, no_classify=False):
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))  # the loader says why
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of the terminal.")
 @click.option("--model", type=click.Path(), metavar="PATH",
@@ -99,7 +99,7 @@ def train(data, out, folds):
         nlp-reports train my_sections.csv --out models/mine
         nlp-reports classify --model models/mine report.txt
     """
-    from ..classify import train as tr
+    from ..classify import card, train as tr
 
     try:
         rows = tr.read_table(data)
@@ -110,13 +110,12 @@ def train(data, out, folds):
         fail(exc)
         sys.exit(exc.exit_code)
     best = summary["best"]
-    click.echo(tr.comparison_table(summary))
+    click.echo(card.comparison_table(summary))
     click.echo("")
     click.echo(f"chosen: {best['config']['name']}; grouped-CV macro-F1 {best['macro_f1']:.3f}; "
                f"confidence threshold {summary['threshold']}")
-    click.echo(tr.per_class_table(best["scores"]))
-    card = tr.model_card(model, summary, str(data))
-    (folder / "MODEL_CARD.md").write_text(card, encoding="utf-8")
+    click.echo(card.per_class_table(best["scores"]))
+    (folder / "MODEL_CARD.md").write_text(card.model_card(model, summary, str(data)), encoding="utf-8")
     click.echo(f"\nwrote {folder}/model.json, arrays.npz and MODEL_CARD.md")
 
 

@@ -1,0 +1,227 @@
+"""The tf-idf rows of every section of a report at once, with numpy: the fast path of applying a
+model, on the hot path of `extract` and `batch`.
+
+The report's text is turned into code points once. Character unigrams are looked up in a table
+over the Chinese block; bigrams (which cover the whole text) by one binary search of the model's
+sorted bigram keys (a key packs the code points into an integer); trigrams only where a span asks
+for them (headings). A keyword is found where its first bigram is, then checked. A section's parts
+(heading, body, sub-sections, title, parent and children's headings; see `features.py`) are spans
+of the text, so its terms are the n-grams inside its spans, gathered for all sections in a few
+array operations. The result equals `features.terms` + `features.tfidf_rows` (tests/test_classify.py
+holds them to it); models with jieba word terms are not served here (`Vectorizer.supports`) and
+take that slower path instead.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .features import CONTEXT_GRAMS, HAN_RANGE, enumerator_length, kind_of
+
+_CHAR_KINDS = ("c", "hc", "t", "p", "k")
+_KEYWORD_KINDS = ("x", "xh", "xs")
+_BITS = 21                      # a code point fits in 21 bits
+_BMP = 0x10000
+
+
+def _pack(codes: np.ndarray) -> np.ndarray:
+    """Keys of (m, n) code points, n ≤ 3: one integer per n-gram, distinct for every n-gram."""
+    key = np.zeros(len(codes), dtype=np.int64)
+    for j in range(codes.shape[1]):
+        key = (key << _BITS) | codes[:, j]
+    return key
+
+
+def _codes(strings: list[str], n: int) -> np.ndarray:
+    return np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32).astype(np.int64).reshape(-1, n)
+
+
+class Vectorizer:
+    """Built once per model from its vocabulary, feature settings and keywords."""
+
+    def __init__(self, vocabulary: list[str], settings: dict, keywords: dict | None):
+        self.settings = settings
+        self.supports = not (settings["words"] or settings["heading_words"] or settings["context"] == "words")
+        names = sorted({kind_of(t) for t in vocabulary})
+        self.kind_index = {k: i for i, k in enumerate(names)}
+        self.kinds = np.array([self.kind_index[kind_of(t)] for t in vocabulary], dtype=np.int64)
+        self.size = len(vocabulary)
+        if not self.supports:
+            return
+        keywords = keywords if settings["keywords"] else {}
+        if any(len(w) < 2 or not all(HAN_RANGE[0] <= ord(c) <= HAN_RANGE[1] for c in w)
+               for words in keywords.values() for w in words):
+            raise ValueError("keywords must be words of at least two Chinese characters")
+        index = {t: i for i, t in enumerate(vocabulary)}
+        self.roles = {t[2:]: i for t, i in index.items() if t.startswith("r:")}
+        by_n: dict = {1: {}, 2: {}, 3: {}}           # n → {gram: [(kind, column)]}
+        for i, t in enumerate(vocabulary):
+            kind, _, gram = t.partition(":")
+            if kind in _CHAR_KINDS:
+                by_n[len(gram)].setdefault(gram, []).append((_CHAR_KINDS.index(kind), i))
+        for gram in {w[:2] for words in keywords.values() for w in words}:
+            by_n[2].setdefault(gram, [])             # where keywords are looked for
+        strings = {n: sorted(grams) for n, grams in by_n.items()}
+        self.keys = {n: _pack(_codes(strings[n], n)) if strings[n] else np.zeros(0, np.int64) for n in by_n}
+        # ids index the sorted keys of their n; `absent` (past every n's keys) has no column anywhere
+        self.absent = max(len(k) for k in self.keys.values())
+        self.columns = np.full((3 * len(_CHAR_KINDS), self.absent + 1), -1, dtype=np.int64)  # [kind*3 + n-1, id]
+        for n in by_n:
+            order = np.argsort(self.keys[n])
+            self.keys[n] = self.keys[n][order]
+            for j, o in enumerate(order.tolist()):
+                for kind, col in by_n[n][strings[n][o]]:
+                    self.columns[kind * 3 + n - 1, j] = col
+        # unigrams: a direct table over the Basic Multilingual Plane instead of a search
+        self.unigram_ids = np.full(_BMP, self.absent, dtype=np.int64)
+        self.unigram_ids[self.keys[1]] = np.arange(len(self.keys[1]))
+        self._keywords(keywords, index)
+
+    def _keywords(self, keywords: dict, index: dict):
+        """The keywords grouped by their first bigram (an index into the bigram keys): per group
+        a range of the keyword arrays (length, theme, code points that check a candidate); the
+        column of each theme per keyword kind."""
+        themes = sorted(keywords)
+        self.keyword_columns = np.array([[index.get(f"{k}:{t}", -1) for t in themes] for k in _KEYWORD_KINDS],
+                                        dtype=np.int64).reshape(len(_KEYWORD_KINDS), len(themes))
+        words = sorted((w[:2], w, ti) for ti, t in enumerate(themes) for w in keywords[t])
+        keys2 = self.keys[2]
+        self.keyword_group = np.full((self.absent + 1, 2), 0, dtype=np.int64)   # [start, end) per bigram
+        for j, (first, _, _) in enumerate(words):
+            at = int(np.searchsorted(keys2, _pack(_codes([first], 2))[0]))
+            if self.keyword_group[at, 1] == 0:
+                self.keyword_group[at, 0] = j
+            self.keyword_group[at, 1] = j + 1
+        self.keyword_length = np.array([len(w) for _, w, _ in words], dtype=np.int64)
+        self.keyword_theme = np.array([ti for _, _, ti in words], dtype=np.int64)
+        width = int(self.keyword_length.max(initial=1))
+        self.keyword_codes = np.full((len(words), width), -1, dtype=np.int64)   # -1: past the word's end
+        for j, (_, w, _) in enumerate(words):
+            self.keyword_codes[j, :len(w)] = _codes([w], len(w))[0]
+
+    # -- one report ------------------------------------------------------------------------------
+    def rows(self, text: str, sections, title: tuple[int, int] | None):
+        """(row, column, count) of the sections' terms, sorted by row then column."""
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        han = (codes >= HAN_RANGE[0]) & (codes <= HAN_RANGE[1])
+        grams, keyword_spans = self._spans(sections, title)
+        ids = np.full((3, len(codes)), self.absent, dtype=np.int64)   # the n-gram starting at each offset
+        ids[0] = self.unigram_ids[np.minimum(codes, _BMP - 1)]    # U+FFFF is no Chinese character
+        ids[1, :len(codes) - 1] = self._lookup(codes, han, 2, None)
+        parts = [self._gram_terms(codes, han, grams, ids)]
+        if len(self.keyword_length) and keyword_spans:
+            parts.append(self._keyword_terms(codes, ids[1], keyword_spans))
+        role_rows = [r for r, s in enumerate(sections) if s.role in self.roles]
+        parts.append((np.array(role_rows, dtype=np.int64),
+                      np.array([self.roles[sections[r].role] for r in role_rows], dtype=np.int64)))
+        rows = np.concatenate([p[0] for p in parts])
+        cols = np.concatenate([p[1] for p in parts])
+        keep = cols >= 0
+        unique, counts = np.unique(rows[keep] * self.size + cols[keep], return_counts=True)
+        return unique // self.size, unique % self.size, counts.astype(np.float64)
+
+    def _spans(self, sections, title):
+        """(row, kind, n, start, end) of the sections' character n-gram spans and (row, kind,
+        start, end) of their keyword spans, in text offsets."""
+        s = self.settings
+        head, kids = {}, {}
+        for sec in sections:
+            head[sec.id] = (sec.start + enumerator_length(sec.heading), sec.start + len(sec.heading))
+            kids.setdefault(sec.parent, []).append(sec)
+        c_range = range(s["chars"][0], s["chars"][1] + 1) if s["chars"] else ()
+        h_range = range(s["heading_chars"][0], s["heading_chars"][1] + 1) if s["heading_chars"] else ()
+        x_range = range(CONTEXT_GRAMS[0], CONTEXT_GRAMS[1] + 1) if s["context"] == "chars" else ()
+        grams, keywords = [], []
+        for row, sec in enumerate(sections):
+            h0, h1 = head[sec.id]
+            children = kids.get(sec.id, ())
+            own_end = min(c.start for c in children) if children else sec.end
+            b0, b1 = sec.body_start, max(own_end, sec.body_start)
+            grams += [(row, 0, n, a, b) for n in c_range for a, b in ((h0, h1), (b0, b1))]
+            grams += [(row, 1, n, h0, h1) for n in h_range]
+            if x_range:
+                context = ([(2, title)] if title else []) + ([(3, head[sec.parent])] if sec.parent in head else [])
+                context += [(4, head[c.id]) for c in children]
+                grams += [(row, kind, n, a, b) for kind, (a, b) in context for n in x_range]
+            keywords += [(row, 0, h0, h1), (row, 0, b0, b1), (row, 1, h0, h1)]
+            if children:
+                keywords.append((row, 2, own_end, sec.end))
+        return grams, keywords
+
+    def _lookup(self, codes, han, n, at):
+        """The id of the n-gram (n = 2, 3) starting at each offset of `at` (None: every offset
+        with n characters after it); `absent` if none."""
+        keys = self.keys[n]
+        if at is None:  # slices, not gathers, for the whole text
+            m = len(codes) - n + 1
+            valid, key = han[:m].copy(), codes[:m]
+            for j in range(1, n):
+                valid &= han[j:j + m]
+                key = (key << _BITS) | codes[j:j + m]
+        else:
+            valid, key = han[at], codes[at]
+            for j in range(1, n):
+                valid = valid & han[at + j]
+                key = (key << _BITS) | codes[at + j]
+        if not len(keys):
+            return np.full(len(key), self.absent, dtype=np.int64)
+        found = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
+        return np.where(valid & (keys[found] == key), found, self.absent)
+
+    def _gram_terms(self, codes, han, spans, ids):
+        """(row, column) of every n-gram inside the spans; trigrams are looked up only where a
+        span asks for them (headings), the rest was looked up once for the whole text."""
+        if not spans:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        row, kind, n, a, b = np.array(spans, dtype=np.int64).T
+        lengths = np.maximum(b - a - n + 1, 0)
+        pos, n_at = _expand(a, lengths), np.repeat(n, lengths)
+        tri = pos[n_at == 3]
+        if len(tri):
+            ids[2, tri] = self._lookup(codes, han, 3, tri)
+        return np.repeat(row, lengths), self.columns[np.repeat(kind * 3, lengths) + n_at - 1, ids[n_at - 1, pos]]
+
+    def _keyword_terms(self, codes, bigrams, spans):
+        starts, ends, themes = self._keyword_hits(codes, bigrams)
+        row, kind, a, b = np.array(spans, dtype=np.int64).T
+        lo, hi = np.searchsorted(starts, a), np.searchsorted(starts, b)
+        hit = _expand(lo, hi - lo)
+        rows, kinds = np.repeat(row, hi - lo), np.repeat(kind, hi - lo)
+        inside = ends[hit] <= np.repeat(b, hi - lo)
+        return rows[inside], self.keyword_columns[kinds[inside], themes[hit[inside]]]
+
+    def _keyword_hits(self, codes, bigrams):
+        """(start, end, theme) of every keyword occurrence, sorted by start: candidates where a
+        keyword's first bigram is, each checked against the keyword's code points."""
+        group = self.keyword_group[bigrams]
+        at = np.flatnonzero(group[:, 1] > group[:, 0])
+        first, count = group[at, 0], group[at, 1] - group[at, 0]
+        pos, word = np.repeat(at, count), _expand(first, count)
+        width = self.keyword_codes.shape[1]
+        window = codes[np.minimum(pos[:, None] + np.arange(width), len(codes) - 1)]
+        expected = self.keyword_codes[word]
+        ok = ((window == expected) | (expected < 0)).all(axis=1) & (pos + self.keyword_length[word] <= len(codes))
+        return pos[ok], (pos + self.keyword_length[word])[ok], self.keyword_theme[word[ok]]
+
+
+def weigh(rows, cols, counts, idf, kinds, sublinear_tf: bool):
+    """tf-idf values of (row, column, count) triples, each row's kinds l2-normalised on their own."""
+    tf = 1.0 + np.log(counts) if sublinear_tf else counts
+    vals = tf * idf[cols]
+    block = rows * (int(kinds.max()) + 1 if len(kinds) else 1) + kinds[cols]
+    norms = np.bincount(block, weights=vals * vals)
+    return vals / np.sqrt(norms[block])
+
+
+def row_sums(rows, values, n: int):
+    """Sums of the (m, K) `values` per row for rows 0..n-1, `rows` sorted (empty rows give 0)."""
+    out = np.zeros((n, values.shape[1]))
+    if len(rows):
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        out[rows[starts]] = np.add.reduceat(values, starts, axis=0)
+    return out
+
+
+def _expand(starts, lengths):
+    """Concatenated ranges start..start+length-1, as one array."""
+    offsets = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return np.repeat(starts, lengths) + offsets
