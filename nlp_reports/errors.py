@@ -12,7 +12,9 @@ class ReportError(Exception):
 
     def __str__(self):
         message = self.args[0] if self.args else ""
-        return f"{self.path}: {message}" if self.path else message
+        if self.path is None:
+            return message
+        return f"{self.path or repr(self.path)}: {message}"  # '' for an empty path, not nothing
 
 
 class InputError(ReportError):
