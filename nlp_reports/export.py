@@ -8,6 +8,7 @@ not grow with the table, and the file is written atomically.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -72,10 +73,16 @@ def _xlsx(fh, columns, rows, table):
         raise StoreError("writing .xlsx needs openpyxl: pip install 'nlp-reports[store]'") from None
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table)
-    ws.append([name for name, _t in columns])
-    for row in rows:
-        ws.append([_cell(v) for v in row])
-    wb.save(fh)
+    try:
+        ws.append([name for name, _t in columns])
+        for row in rows:
+            ws.append([_cell(v) for v in row])
+        wb.save(fh)
+    except OSError:
+        # A full disk: close openpyxl's half-written sheet now, or it prints a traceback when collected.
+        with contextlib.suppress(Exception):
+            ws._writer.xf.close()
+        raise
 
 
 def _cell(v):

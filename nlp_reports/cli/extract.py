@@ -11,10 +11,10 @@ from .common import Output, fail, finish
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.argument("paths", nargs=-1, required=True, type=click.Path(readable=False))  # the loader says why
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "jsonl", "csv"]), default="table",
               show_default=True, help="table for people; json (one document), jsonl (a line per file), csv (a row per indicator).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE instead of the terminal.")
+@click.option("-o", "--output", type=click.Path(), help="Write to FILE instead of the terminal.")
 @click.option("--place", help="Override the place read from the text.")
 @click.option("--year", type=int, help="Override the year read from the text.")
 @click.option("--no-text", is_flag=True, help="Leave the normalised text out of JSON output.")
