@@ -20,6 +20,7 @@ BANDS, ROWS = 10, 6
 THRESHOLD = 0.8
 SHINGLE = 4
 MIN_CHARS = 12  # shorter sentences (headings, "一、基本情况") are not evidence of copying
+_BLOCK = 1 << 15  # windows hashed per matrix (15 MB)
 
 _rng = np.random.RandomState(20240601)  # fixed: signatures must match across processes and runs
 _A = _rng.randint(1, 2**63 - 1, size=NUM_PERM, dtype=np.int64).astype(np.uint64) | np.uint64(1)
@@ -73,12 +74,21 @@ def signatures(text: str, spans) -> list[tuple[int, int, int, np.ndarray]]:
     first = np.cumsum(lengths) - lengths
     windows = np.repeat(first - bounds, counts) + np.arange(int(counts.sum()))
     hv = _window_hashes(cps)[windows]
-    # Multiply-shift hashing (Dietzfelbinger): the high 32 bits of a·x + b mod 2^64, a odd.
-    with np.errstate(over="ignore"):
-        perm = hv[:, None] * _A[None, :]
-        perm += _B[None, :]  # in place: this matrix (shingles × NUM_PERM) is most of the work
-        perm >>= np.uint64(32)
-    sigs = np.minimum.reduceat(perm, bounds, axis=0).astype(np.uint32)
+    owner = np.repeat(np.arange(len(kept)), counts)  # the sentence of each window
+    sigs = np.full((len(kept), NUM_PERM), np.iinfo(np.uint64).max, dtype=np.uint64)
+    # The matrix (shingles × NUM_PERM, 480 bytes a character) is made a block of rows at a time,
+    # so memory stays bounded for a report of millions of characters or one endless sentence.
+    for lo in range(0, len(hv), _BLOCK):
+        own = owner[lo:lo + _BLOCK]
+        # Multiply-shift hashing (Dietzfelbinger): the high 32 bits of a·x + b mod 2^64, a odd.
+        with np.errstate(over="ignore"):
+            perm = hv[lo:lo + _BLOCK, None] * _A[None, :]
+            perm += _B[None, :]  # in place: this matrix is most of the work
+            perm >>= np.uint64(32)
+        firsts = np.flatnonzero(np.r_[True, own[1:] != own[:-1]])
+        ids = own[firsts]
+        sigs[ids] = np.minimum(sigs[ids], np.minimum.reduceat(perm, firsts, axis=0))
+    sigs = sigs.astype(np.uint32)
     return [(no, start, end, sigs[i]) for i, (no, start, end) in enumerate(kept)]
 
 
