@@ -63,10 +63,14 @@ class ThemeModel:
         self.settings = check_settings(manifest["features"])
         self.keywords: dict = manifest.get("keywords") or {}
         self.threshold = float(manifest.get("threshold", 0.0))
-        self.vocabulary = {t: i for i, t in enumerate(manifest["vocabulary"])}
         self.idf_, self.coef_, self.intercept_ = idf, coef, intercept
         self.vectorizer = Vectorizer(manifest["vocabulary"], self.settings, self.keywords)
         self._weights = np.ascontiguousarray(coef.T)   # (V, K): one row gathered per term
+
+    @functools.cached_property
+    def vocabulary(self) -> dict[str, int]:
+        """term → column; only the reference path needs it, so it is built on first use."""
+        return {t: i for i, t in enumerate(self.manifest["vocabulary"])}
 
     # -- applying ------------------------------------------------------------------------------
     def predict_proba(self, sections, tokenizer=None):
@@ -128,7 +132,7 @@ class ThemeModel:
         folder = pathlib.Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         arrays = folder / ARRAYS
-        np.savez_compressed(arrays, idf=self.idf_, coef=self.coef_, intercept=self.intercept_)
+        np.savez(arrays, idf=self.idf_, coef=self.coef_, intercept=self.intercept_)  # uncompressed: loads faster
         manifest = {**self.manifest, "format": FORMAT, "format_version": FORMAT_VERSION,
                     "arrays": {"file": ARRAYS, "sha256": sha256_file(arrays)}}
         manifest["content_sha256"] = content_digest(manifest)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .features import CONTEXT_GRAMS, HAN_RANGE, enumerator_length, kind_of
+from .features import CONTEXT_GRAMS, HAN_RANGE, enumerator_length
 
 _CHAR_KINDS = ("c", "hc", "t", "p", "k")
 _KEYWORD_KINDS = ("x", "xh", "xs")
@@ -41,9 +41,9 @@ class Vectorizer:
     def __init__(self, vocabulary: list[str], settings: dict, keywords: dict | None):
         self.settings = settings
         self.supports = not (settings["words"] or settings["heading_words"] or settings["context"] == "words")
-        names = sorted({kind_of(t) for t in vocabulary})
-        self.kind_index = {k: i for i, k in enumerate(names)}
-        self.kinds = np.array([self.kind_index[kind_of(t)] for t in vocabulary], dtype=np.int64)
+        split = [t.partition(":") for t in vocabulary]
+        self.kind_index = {k: i for i, k in enumerate(sorted({k for k, _, _ in split}))}
+        self.kinds = np.array([self.kind_index[k] for k, _, _ in split], dtype=np.int64)
         self.size = len(vocabulary)
         if not self.supports:
             return
@@ -51,28 +51,31 @@ class Vectorizer:
         if any(len(w) < 2 or not all(HAN_RANGE[0] <= ord(c) <= HAN_RANGE[1] for c in w)
                for words in keywords.values() for w in words):
             raise ValueError("keywords must be words of at least two Chinese characters")
-        index = {t: i for i, t in enumerate(vocabulary)}
-        self.roles = {t[2:]: i for t, i in index.items() if t.startswith("r:")}
-        by_n: dict = {1: {}, 2: {}, 3: {}}           # n → {gram: [(kind, column)]}
-        for i, t in enumerate(vocabulary):
-            kind, _, gram = t.partition(":")
+        self.roles = {g: i for i, (k, _, g) in enumerate(split) if k == "r"}
+        index = {vocabulary[i]: i for i, (k, _, _) in enumerate(split) if k in _KEYWORD_KINDS}
+        # per n: every (gram, kind, column) of the character kinds, packed into keys at once
+        by_n: dict = {1: ([], [], []), 2: ([], [], []), 3: ([], [], [])}
+        for i, (kind, _, gram) in enumerate(split):
             if kind in _CHAR_KINDS:
-                by_n[len(gram)].setdefault(gram, []).append((_CHAR_KINDS.index(kind), i))
-        for gram in {w[:2] for words in keywords.values() for w in words}:
-            by_n[2].setdefault(gram, [])             # where keywords are looked for
-        strings = {n: sorted(grams) for n, grams in by_n.items()}
-        self.keys = {n: _pack(_codes(strings[n], n)) if strings[n] else np.zeros(0, np.int64) for n in by_n}
-        # ids index the sorted keys of their n; `absent` (past every n's keys) has no column anywhere
-        self.absent = max(len(k) for k in self.keys.values())
-        self.columns = np.full((3 * len(_CHAR_KINDS), self.absent + 1), -1, dtype=np.int64)  # [kind*3 + n-1, id]
-        for n in by_n:
-            order = np.argsort(self.keys[n])
-            self.keys[n] = self.keys[n][order]
-            for j, o in enumerate(order.tolist()):
-                for kind, col in by_n[n][strings[n][o]]:
-                    self.columns[kind * 3 + n - 1, j] = col
+                grams, kinds, cols = by_n[len(gram)]
+                grams.append(gram)
+                kinds.append(_CHAR_KINDS.index(kind))
+                cols.append(i)
+        by_n[2][0].extend({w[:2] for words in keywords.values() for w in words})  # where keywords are looked for
+        self.keys, found = {}, {}
+        for n, (grams, _, _) in by_n.items():
+            packed = _pack(_codes(grams, n)) if grams else np.zeros(0, np.int64)
+            self.keys[n], found[n] = np.unique(packed, return_inverse=True)
+        # one id space: the unigram keys, then the bigram keys, then the trigram keys; `absent`, past
+        # them all, has no column anywhere. Small tables (int32) stay in the cache between reports.
+        self.offset = {1: 0, 2: len(self.keys[1]), 3: len(self.keys[1]) + len(self.keys[2])}
+        self.absent = self.offset[3] + len(self.keys[3])
+        self.columns = np.full((len(_CHAR_KINDS), self.absent + 1), -1, dtype=np.int32)  # [kind, id]
+        for n, (_, kinds, cols) in by_n.items():
+            if cols:
+                self.columns[np.array(kinds), self.offset[n] + found[n][:len(cols)]] = cols
         # unigrams: a direct table over the Basic Multilingual Plane instead of a search
-        self.unigram_ids = np.full(_BMP, self.absent, dtype=np.int64)
+        self.unigram_ids = np.full(_BMP, self.absent, dtype=np.int32)
         self.unigram_ids[self.keys[1]] = np.arange(len(self.keys[1]))
         self._keywords(keywords, index)
 
@@ -85,9 +88,9 @@ class Vectorizer:
                                         dtype=np.int64).reshape(len(_KEYWORD_KINDS), len(themes))
         words = sorted((w[:2], w, ti) for ti, t in enumerate(themes) for w in keywords[t])
         keys2 = self.keys[2]
-        self.keyword_group = np.full((self.absent + 1, 2), 0, dtype=np.int64)   # [start, end) per bigram
+        self.keyword_group = np.full((self.absent + 1, 2), 0, dtype=np.int32)   # [start, end) per bigram id
         for j, (first, _, _) in enumerate(words):
-            at = int(np.searchsorted(keys2, _pack(_codes([first], 2))[0]))
+            at = self.offset[2] + int(np.searchsorted(keys2, _pack(_codes([first], 2))[0]))
             if self.keyword_group[at, 1] == 0:
                 self.keyword_group[at, 0] = j
             self.keyword_group[at, 1] = j + 1
@@ -104,7 +107,7 @@ class Vectorizer:
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         han = (codes >= HAN_RANGE[0]) & (codes <= HAN_RANGE[1])
         grams, keyword_spans = self._spans(sections, title)
-        ids = np.full((3, len(codes)), self.absent, dtype=np.int64)   # the n-gram starting at each offset
+        ids = np.full((3, len(codes)), self.absent, dtype=np.int32)   # the n-gram starting at each offset
         ids[0] = self.unigram_ids[np.minimum(codes, _BMP - 1)]    # U+FFFF is no Chinese character
         ids[1, :len(codes) - 1] = self._lookup(codes, han, 2, None)
         parts = [self._gram_terms(codes, han, grams, ids)]
@@ -163,9 +166,9 @@ class Vectorizer:
                 valid = valid & han[at + j]
                 key = (key << _BITS) | codes[at + j]
         if not len(keys):
-            return np.full(len(key), self.absent, dtype=np.int64)
+            return np.full(len(key), self.absent, dtype=np.int32)
         found = np.minimum(np.searchsorted(keys, key), len(keys) - 1)
-        return np.where(valid & (keys[found] == key), found, self.absent)
+        return np.where(valid & (keys[found] == key), found + self.offset[n], self.absent)
 
     def _gram_terms(self, codes, han, spans, ids):
         """(row, column) of every n-gram inside the spans; trigrams are looked up only where a
@@ -178,16 +181,14 @@ class Vectorizer:
         tri = pos[n_at == 3]
         if len(tri):
             ids[2, tri] = self._lookup(codes, han, 3, tri)
-        return np.repeat(row, lengths), self.columns[np.repeat(kind * 3, lengths) + n_at - 1, ids[n_at - 1, pos]]
+        return np.repeat(row, lengths), self.columns[np.repeat(kind, lengths), ids[n_at - 1, pos]]
 
     def _keyword_terms(self, codes, bigrams, spans):
         starts, ends, themes = self._keyword_hits(codes, bigrams)
         row, kind, a, b = np.array(spans, dtype=np.int64).T
-        lo, hi = np.searchsorted(starts, a), np.searchsorted(starts, b)
-        hit = _expand(lo, hi - lo)
-        rows, kinds = np.repeat(row, hi - lo), np.repeat(kind, hi - lo)
-        inside = ends[hit] <= np.repeat(b, hi - lo)
-        return rows[inside], self.keyword_columns[kinds[inside], themes[hit[inside]]]
+        # a few dozen spans × a few dozen hits: one comparison of all pairs is cheapest
+        span, hit = np.nonzero((a[:, None] <= starts) & (ends <= b[:, None]))
+        return row[span], self.keyword_columns[kind[span], themes[hit]]
 
     def _keyword_hits(self, codes, bigrams):
         """(start, end, theme) of every keyword occurrence, sorted by start: candidates where a
