@@ -16,7 +16,6 @@ import itertools
 import os
 import stat
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 
@@ -204,12 +203,87 @@ _CHUNK = 4  # tasks per message: few messages, and at the end at most 4 reports 
 def start_pool(workers: int):
     """The worker processes, started now so that they load the lexicons while the writer hashes
     the files; None for one worker (extraction then runs in the writer's process)."""
-    if workers <= 1:
-        return None
-    import multiprocessing as mp
+    return WorkerPool(workers) if workers > 1 else None
 
-    ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-    return ctx.Pool(workers, initializer=_init_worker)
+
+class WorkerPool:
+    """The worker processes of a local batch: a concurrent.futures pool, which notices a worker
+    that dies (multiprocessing.Pool waits for its files for ever). A worker killed mid-file (the
+    out-of-memory killer, a crash in a C extension) neither hangs the batch nor loses files: the
+    files in flight then are tried again one at a time in fresh workers, and a file that kills
+    its worker again is recorded as failed."""
+
+    def __init__(self, workers: int):
+        import multiprocessing as mp
+
+        self.workers = workers
+        self._ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
+        self._executor = self._start()
+
+    def _start(self):
+        from concurrent.futures import ProcessPoolExecutor
+
+        executor = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_init_worker)
+        for _ in range(self.workers):
+            executor.submit(int)  # starts the processes now
+        return executor
+
+    def terminate(self) -> None:
+        # A ProcessPoolExecutor cannot stop busy workers (Python 3.14 adds terminate_workers).
+        for proc in list((self._executor._processes or {}).values()):
+            proc.terminate()
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, task):
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self._executor.submit(_work, task)
+        except BrokenProcessPool as exc:
+            future = Future()
+            future.set_exception(exc)
+            return future
+
+    def run(self, tasks):
+        """Records of `tasks` as they finish. A bounded window of tasks is in flight, so that when
+        the writer is the slower side finished records wait in the workers, not in this process."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
+
+        tasks, window, suspects = iter(tasks), _CHUNK * 8 * self.workers, []
+        while True:
+            while suspects:  # one at a time, so a worker that dies now names its file
+                task = suspects.pop(0)
+                try:
+                    rec = self._submit(task).result()
+                except BrokenProcessPool:
+                    self.terminate()
+                    self._executor = self._start()
+                    rec = {"ok": False, "path": task[0],
+                           "error": f"{task[0]}: the worker process died analysing it (out of memory?)"}
+                yield rec
+            pending = {}
+            while True:
+                for task in itertools.islice(tasks, window - len(pending)):
+                    pending[self._submit(task)] = task
+                if not pending:
+                    return
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                lost = False
+                for future in done:
+                    try:
+                        rec = future.result()
+                    except BrokenProcessPool:
+                        lost = True
+                        continue
+                    del pending[future]
+                    yield rec
+                if lost:  # every file not yet back may be the one that killed a worker
+                    suspects = list(pending.values())
+                    self.terminate()
+                    self._executor = self._start()
+                    break
 
 
 def run_local(tasks, pool):
@@ -219,27 +293,10 @@ def run_local(tasks, pool):
         for task in tasks:
             yield _work(task)
         return
-    # A bounded window of tasks in flight: when the writer is slower than the workers (text that
-    # repeats nothing writes many band keys), finished records must wait in the workers, not pile
-    # up in this process.
-    window, stop = threading.BoundedSemaphore(_CHUNK * 8 * pool._processes), threading.Event()
-
-    def fed():  # runs in the pool's task thread, which terminate() waits for: never block for good
-        for task in tasks:
-            while not window.acquire(timeout=0.1):
-                if stop.is_set():
-                    return
-            yield task
-
     try:
-        for rec in pool.imap_unordered(_work, fed(), chunksize=_CHUNK):
-            window.release()
-            yield rec
-        pool.close()
+        yield from pool.run(tasks)
     finally:
-        stop.set()
         pool.terminate()
-        pool.join()
 
 
 def run_dask(tasks, scheduler: str):
@@ -324,6 +381,7 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
             stack.callback(pool.terminate)  # whatever stops the batch before run_local closes it
         summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers,
                                          model=model_label(model))
+        store.recover_keys()  # of a batch killed before it wrote its last band keys
         for path, error in missing:
             _failed(store, summary, path, f"{path}: {error}", progress)
         stored = store.known_hashes()
@@ -354,6 +412,7 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
             results.close()
             summary.seconds = time.monotonic() - start
             store.finish_run(summary.run_id, summary.processed, summary.skipped, summary.failed)
+        store.flush_keys()
         if store.state("reuse_rebuild"):
             recompute_reuse(store)
         rescore(store, rubric)

@@ -95,7 +95,7 @@ CREATE INDEX failures_path ON failures(path);
 """),
     # Every index costs the writer a page per row it files at a random place (the two indicator
     # indexes doubled the pages each report writes); compare scans indicators instead.
-    (2, "own characters of sections, sentence matches, store state, no indicator indexes", """
+    (2, "own characters of sections, sentence matches, store state, no indicator indexes, deferred band keys", """
 ALTER TABLE sections ADD COLUMN own_chars INTEGER;
 UPDATE sections SET own_chars = ("end" - start) - coalesce((SELECT sum(c."end" - c.start) FROM sections c
   WHERE c.report_id = sections.report_id AND c.parent = sections.id), 0);
@@ -106,10 +106,17 @@ CREATE TABLE sentence_matches (
 DROP INDEX indicators_name;
 DROP INDEX indicators_canonical;
 CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+ALTER TABLE reports ADD COLUMN keyed INTEGER NOT NULL DEFAULT 1;
 INSERT INTO state SELECT 'reuse_rebuild', 'schema 2 keeps every signature and match' WHERE EXISTS (SELECT 1 FROM sentences)
 """),
 ]
 SCHEMA_VERSION = _MIGRATIONS[-1][0]
+# Band keys of distinct sentences land at random places of sentence_bands: written one report at
+# a time, each report rewrites hundreds of its pages. Kept pending and written in key order every
+# PENDING_KEYS keys (about 300 reports of text that repeats nothing; a few MB), each page is
+# written once per flush. Each report's own rows still go in one transaction; a batch killed
+# before a flush leaves reports with keyed = 0, whose keys recover_keys() derives again.
+PENDING_KEYS = 100_000
 
 _SECTION_ROW = operator.attrgetter(*SECTION_COLUMNS)
 _INDICATOR_ROW = operator.attrgetter(*INDICATOR_COLUMNS)
@@ -216,6 +223,10 @@ class Store:
 
     def __init__(self, path, create: bool = True, timeout: float = 30.0):
         self.path = os.fspath(path)
+        # Band keys taken by the sentences of reports stored since the last flush_keys():
+        # {key: (report id, no, signature)}, and the rows to insert, in one sorted pass later.
+        self._pending: dict = {}
+        self._pending_reports: list = []
         if not create and not os.path.exists(self.path):
             raise StoreError("no such store (run `nlp-reports batch` first)", self.path)
         try:
@@ -231,7 +242,12 @@ class Store:
             raise StoreError(f"cannot open the store ({exc})", self.path) from None
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.flush_keys()
+        except (StoreError, sqlite3.Error):
+            pass  # the reports say keyed = 0: the next batch or score derives their keys again
+        finally:
+            self.conn.close()
 
     def __enter__(self):
         return self
@@ -373,6 +389,10 @@ class Store:
         row = rec["report"]
         sha, path, text = row[0], row[1], row[-1]
         values = (*row, run_id, now())
+        if self._pending and self.conn.execute("SELECT 1 FROM reports WHERE sha256 = ? OR path = ?",
+                                               (sha, path)).fetchone():
+            self.flush_keys()  # replacing re-examines band keys: they must all be in the table
+        new_keys: list = []
         with self.transaction() as c:
             c.execute("DELETE FROM failures WHERE path = ?", (path,))
             for (old,) in c.execute("SELECT id FROM reports WHERE path = ? AND sha256 != ?", (path, sha)).fetchall():
@@ -395,12 +415,48 @@ class Store:
             for table in ("problems", "measures"):
                 c.executemany(_SQL_ITEMS[table], [(rid, n, *i) for n, i in enumerate(rec[table])])
             if not keep_sentences:
-                _add_sentences(c, rid, rec["sentences"])
+                new_keys = _add_sentences(c, rid, rec["sentences"], self._pending)
+                if new_keys:
+                    c.execute("UPDATE reports SET keyed = 0 WHERE id = ?", (rid,))
+        if new_keys:
+            sigs = {no: sig for no, _s, _e, sig, _ks in rec["sentences"]}
+            for key, _rid, no in new_keys:
+                self._pending.setdefault(key, (rid, no, sigs[no]))
+            self._pending_reports.append(rid)
+            if len(self._pending) >= PENDING_KEYS:
+                self.flush_keys()
         return rid
+
+    def flush_keys(self) -> None:
+        """Write the pending band keys (see add_report) in key order, in one transaction."""
+        if not self._pending:
+            return
+        with self.transaction() as c:
+            c.executemany(_SQL_BANDS, sorted((k, rid, no) for k, (rid, no, _sig) in self._pending.items()))
+            for chunk in _chunks(self._pending_reports):
+                c.execute(f"UPDATE reports SET keyed = 1 WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+        self._pending, self._pending_reports = {}, []
+
+    def recover_keys(self) -> int:
+        """Insert the band keys of reports whose keys were pending when a batch was killed (their
+        rows and signatures are stored: the keys follow from them); returns how many reports."""
+        rids = [rid for (rid,) in self.conn.execute("SELECT id FROM reports WHERE keyed = 0 ORDER BY id")]
+        if not rids:
+            return 0
+        with self.transaction() as c:
+            rows = []
+            for rid in rids:
+                for no, sig in c.execute("SELECT no, minhash FROM sentences WHERE report_id = ?", (rid,)):
+                    rows += [(k, rid, no) for k in shingles.band_keys(np.frombuffer(sig, dtype=np.uint32))]
+            c.executemany(_SQL_BANDS, sorted(rows))  # the earliest sentence holds a key, as it did
+            c.execute("UPDATE reports SET keyed = 1 WHERE keyed = 0")
+        return len(rids)
 
     # -- text reuse -----------------------------------------------------------------------------
     def reset_reuse(self) -> None:
+        self._pending, self._pending_reports = {}, []
         with self.transaction() as c:
+            c.execute("UPDATE reports SET keyed = 1 WHERE keyed = 0")
             for table in ("sentence_matches", "sentence_bands", "sentences"):
                 c.execute(f"DELETE FROM {table}")
 
@@ -629,7 +685,7 @@ def _drop_sentences(c, rid: int) -> None:
         marks = ", ".join("?" * len(nos))
         items = [(no, sig, shingles.band_keys(np.frombuffer(sig, dtype=np.uint32))) for no, sig in c.execute(
             f"SELECT no, minhash FROM sentences WHERE report_id = ? AND no IN ({marks})", [orid, *nos])]
-        _record_matches(c, _link(c, orid, items))
+        _record_matches(c, _link(c, orid, items)[0])
     matched = set()
     for chunk in _chunks(list(by_report)):
         marks = ", ".join("?" * len(chunk))
@@ -640,10 +696,12 @@ def _drop_sentences(c, rid: int) -> None:
                   [(int((orid, no) in matched), orid, no) for orid, nos in by_report.items() for no in nos])
 
 
-def _link(c, rid: int, items) -> list[tuple]:
+def _link(c, rid: int, items, pending=None) -> tuple[list, list]:
     """Match the sentences `items` (no, signature bytes, band keys) of report `rid` with the
-    sentences of other reports that hold their band keys, and let them hold the keys nobody holds.
-    Returns the matches as (rid, no, other_rid, other_no, other_reused).
+    sentences of other reports that hold their band keys (in the table or `pending`), and let
+    them hold the keys nobody holds. Returns the matches as (rid, no, other_rid, other_no,
+    other_reused) and the keys taken as (key, rid, no): inserted now without `pending`, else left
+    to the caller (see Store.add_report).
 
     Each band key is held by the first sentence that had it, so a sentence is compared with at most
     BANDS others, and sentence_bands grows with distinct text, not with copies."""
@@ -659,6 +717,9 @@ def _link(c, rid: int, items) -> list[tuple]:
         holders = {}
         for k in ks:
             h = found.get(k)
+            if h is None and pending:
+                h = pending.get(k)
+                h = h and (*h, 0)  # not known to be reused: flagged again, which is harmless
             if h is None:
                 new_keys.append((k, rid, no))
             elif h[0] != rid:  # reuse is text found in OTHER reports
@@ -666,8 +727,9 @@ def _link(c, rid: int, items) -> list[tuple]:
         for orid, ono, osig, oreused in holders.values():
             if osig == sig or shingles.similarity(sig, osig) >= shingles.THRESHOLD:
                 matches.append((rid, no, orid, ono, oreused))
-    c.executemany(_SQL_BANDS, new_keys)
-    return matches
+    if pending is None:
+        c.executemany(_SQL_BANDS, new_keys)
+    return matches, new_keys
 
 
 def _record_matches(c, matches) -> None:
@@ -676,11 +738,13 @@ def _record_matches(c, matches) -> None:
     c.executemany("UPDATE sentences SET reused = 1 WHERE report_id = ? AND no = ?", flag)
 
 
-def _add_sentences(c, rid: int, sentences) -> None:
+def _add_sentences(c, rid: int, sentences, pending=None) -> list:
     """Store a new report's sentences, (no, start, end, signature, band keys) each, marking
-    near-verbatim repeats in it and in the reports it repeats, incrementally."""
-    matches = _link(c, rid, [(no, sig, ks) for no, _start, _end, sig, ks in sentences])
+    near-verbatim repeats in it and in the reports it repeats, incrementally. Returns the band
+    keys its sentences take that are left pending (see _link)."""
+    matches, new_keys = _link(c, rid, [(no, sig, ks) for no, _start, _end, sig, ks in sentences], pending)
     reused = {m[1] for m in matches}
     c.executemany(_SQL_SENTENCES, [(rid, no, start, end, int(no in reused), sig)
                                    for no, start, end, sig, _ks in sentences])
     _record_matches(c, matches)
+    return new_keys if pending is not None else []

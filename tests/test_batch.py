@@ -276,6 +276,13 @@ def test_killed_mid_batch_then_rerun_stores_every_report_exactly_once(tmp_path, 
     assert n["reports"] == 240 and integrity == "ok"
     con = sqlite3.connect(db)
     assert con.execute("SELECT count(DISTINCT sha256), count(DISTINCT path) FROM reports").fetchone() == (240, 240)
+    # Every band key of every stored sentence is held, those left pending by the kill included.
+    from nlp_reports.shingles import band_keys
+    import numpy as np
+
+    keys = {k for (sig,) in con.execute("SELECT minhash FROM sentences") for k in band_keys(np.frombuffer(sig, np.uint32))}
+    assert {k for (k,) in con.execute("SELECT key FROM sentence_bands")} == keys
+    assert con.execute("SELECT count(*) FROM reports WHERE keyed = 0").fetchone()[0] == 0
     # No orphaned rows from a half-written report.
     assert con.execute("SELECT count(*) FROM indicators WHERE report_id NOT IN (SELECT id FROM reports)").fetchone()[0] == 0
     con.close()

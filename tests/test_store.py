@@ -152,6 +152,31 @@ def test_replacing_reports_leaves_reuse_as_a_fresh_store_would(tmp_path):
         assert _shares(fresh) == after_b
 
 
+def test_band_keys_left_pending_by_a_killed_batch_are_recovered(tmp_path):
+    copy = _copy_of(QUANXI[0], tmp_path, "copy.txt", "另有新内容一段，不与其他报告雷同的句子写在这里。")
+    recs = [extract_record(str(p)) for p in (QUANXI[0], copy, QUANXI[1], REPORTS / "b3_01_meilin_2021.txt")]
+
+    def bands(s):
+        return sorted(s.conn.execute("SELECT key, report_id, no FROM sentence_bands"))
+
+    with Store(tmp_path / "flushed.db") as flushed:
+        for r in recs:
+            flushed.add_report(r, None)
+        flushed.flush_keys()
+        want, want_reused = bands(flushed), list(flushed.conn.execute("SELECT reused FROM sentences"))
+    killed = Store(tmp_path / "killed.db")
+    for r in recs:
+        killed.add_report(r, None)
+    assert killed.count("sentence_bands") == 0  # all still pending (far fewer than PENDING_KEYS)
+    assert killed.conn.execute("SELECT count(*) FROM reports WHERE keyed = 0").fetchone()[0] == len(recs)
+    killed.conn.close()  # as kill -9 would: the pending keys are lost, the reports are not
+    with Store(tmp_path / "killed.db") as again:
+        assert again.recover_keys() == len(recs)
+        assert bands(again) == want and len(want) > 0
+        assert list(again.conn.execute("SELECT reused FROM sentences")) == want_reused
+        assert again.recover_keys() == 0
+
+
 def test_a_schema_1_store_is_migrated_and_its_reuse_rebuilt(tmp_path):
     from nlp_reports.scoring import recompute_reuse
     from nlp_reports.store import _MIGRATIONS

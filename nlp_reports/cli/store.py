@@ -131,6 +131,7 @@ def score(db, rubric, reuse):
     try:
         rules = load_rubric(rubric)
         with exclusive(db), Store(db, create=False) as store:
+            store.recover_keys()
             if reuse or store.state("reuse_rebuild"):  # asked, or the store predates schema 2
                 recompute_reuse(store)
             n = rescore(store, rules)
