@@ -85,8 +85,15 @@ class ThemeModel:
         val = np.concatenate([v for _, v in rows]) if rows else np.zeros(0)
         return self._softmax(row, col, val, n)
 
-    def _softmax(self, row, col, val, n):
-        scores = row_sums(row, self._weights[col] * val[:, None], n) + self.intercept_
+    def _softmax(self, row, col, val, n, shared=None):
+        """Softmax of the rows' scores; with `shared` (see vectors.Vectorizer.rows), row r adds the
+        scores of the rows shared[r] to its own."""
+        if shared is None:
+            scores = row_sums(row, self._weights[col] * val[:, None], n)
+        else:
+            scores = row_sums(row, self._weights[col] * val[:, None], int(shared.max(initial=n)) + 1)
+            scores = scores[:n] + scores[shared].sum(axis=1)
+        scores += self.intercept_
         scores -= scores.max(axis=1, keepdims=True)
         p = np.exp(scores)
         return p / p.sum(axis=1, keepdims=True)
@@ -114,9 +121,9 @@ class ThemeModel:
 
         if not self.vectorizer.supports or any(not text.startswith(s.heading, s.start) for s in sections):
             return self.predict_proba(section_parts(text, sections))
-        row, col, counts = self.vectorizer.rows(text, sections, title_span(text))
+        row, col, counts, shared = self.vectorizer.rows(text, sections, title_span(text))
         val = weigh(row, col, counts, self.idf_, self.vectorizer.kinds, self.settings["sublinear_tf"])
-        return self._softmax(row, col, val, len(sections))
+        return self._softmax(row, col, val, len(sections), shared)
 
     def classify_sections(self, text: str, sections) -> list:
         """The sections of a normalised report with theme, theme_confidence and theme_second set."""

@@ -103,10 +103,13 @@ class Vectorizer:
 
     # -- one report ------------------------------------------------------------------------------
     def rows(self, text: str, sections, title: tuple[int, int] | None):
-        """(row, column, count) of the sections' terms, sorted by row then column."""
+        """(row, column, count) of the sections' terms, sorted by row then column, and `shared`:
+        per section, the two extra rows whose scores it adds to its own. The title's terms (the
+        same for every section) and a parent's heading (the same for all its children) each form
+        one row of their own, computed once; row `len(sections) + extra` is empty."""
         codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         han = (codes >= HAN_RANGE[0]) & (codes <= HAN_RANGE[1])
-        grams, keyword_spans = self._spans(sections, title)
+        grams, keyword_spans, shared = self._spans(sections, title)
         ids = np.full((3, len(codes)), self.absent, dtype=np.int32)   # the n-gram starting at each offset
         ids[0] = self.unigram_ids[np.minimum(codes, _BMP - 1)]    # U+FFFF is no Chinese character
         ids[1, :len(codes) - 1] = self._lookup(codes, han, 2, None)
@@ -120,11 +123,11 @@ class Vectorizer:
         cols = np.concatenate([p[1] for p in parts])
         keep = cols >= 0
         unique, counts = np.unique(rows[keep] * self.size + cols[keep], return_counts=True)
-        return unique // self.size, unique % self.size, counts.astype(np.float64)
+        return unique // self.size, unique % self.size, counts.astype(np.float64), shared
 
     def _spans(self, sections, title):
-        """(row, kind, n, start, end) of the sections' character n-gram spans and (row, kind,
-        start, end) of their keyword spans, in text offsets."""
+        """(row, kind, n, start, end) of the character n-gram spans and (row, kind, start, end) of
+        the keyword spans, in text offsets; and the (sections × 2) shared rows (see `rows`)."""
         s = self.settings
         head, kids = {}, {}
         for sec in sections:
@@ -134,6 +137,19 @@ class Vectorizer:
         h_range = range(s["heading_chars"][0], s["heading_chars"][1] + 1) if s["heading_chars"] else ()
         x_range = range(CONTEXT_GRAMS[0], CONTEXT_GRAMS[1] + 1) if s["context"] == "chars" else ()
         grams, keywords = [], []
+        extra = len(sections)                        # the next shared row
+        title_row = parent_row = None
+        if x_range and title:
+            title_row, extra = extra, extra + 1
+            grams += [(title_row, 2, n, title[0], title[1]) for n in x_range]
+        if x_range:
+            parent_row = {}
+            for sec in sections:
+                if sec.id in kids:
+                    parent_row[sec.id], extra = extra, extra + 1
+                    grams += [(parent_row[sec.id], 3, n, *head[sec.id]) for n in x_range]
+        empty = extra
+        shared = np.full((len(sections), 2), empty, dtype=np.int64)
         for row, sec in enumerate(sections):
             h0, h1 = head[sec.id]
             children = kids.get(sec.id, ())
@@ -142,13 +158,12 @@ class Vectorizer:
             grams += [(row, 0, n, a, b) for n in c_range for a, b in ((h0, h1), (b0, b1))]
             grams += [(row, 1, n, h0, h1) for n in h_range]
             if x_range:
-                context = ([(2, title)] if title else []) + ([(3, head[sec.parent])] if sec.parent in head else [])
-                context += [(4, head[c.id]) for c in children]
-                grams += [(row, kind, n, a, b) for kind, (a, b) in context for n in x_range]
+                grams += [(row, 4, n, *head[c.id]) for c in children for n in x_range]
+                shared[row] = (empty if title_row is None else title_row, parent_row.get(sec.parent, empty))
             keywords += [(row, 0, h0, h1), (row, 0, b0, b1), (row, 1, h0, h1)]
             if children:
                 keywords.append((row, 2, own_end, sec.end))
-        return grams, keywords
+        return grams, keywords, shared
 
     def _lookup(self, codes, han, n, at):
         """The id of the n-gram (n = 2, 3) starting at each offset of `at` (None: every offset
