@@ -37,12 +37,16 @@ _REPEATS = {
     "circled": re.compile(r"[①②③④⑤⑥⑦⑧⑨⑩]"),
 }
 _TERMINAL = "。；，、！？"
-_DATE = (r"(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇○零]{2}|二[〇○零][一二三四五六七八九〇○零]{2})\s*年\s*"
-         r"(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,2})?\s*月?\s*(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,3})?\s*日?")
+_DATE = (r"(?:(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇○零]{2}|二[〇○零][一二三四五六七八九〇○零]{2})\s*年\s*"
+         r"(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,2})?\s*月?\s*(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,3})?\s*日?"
+         r"|\d{4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)")  # 2023年12月28日, 二〇二三年十二月, 2023.12.28
 _DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?$")
 _TRAILING_DATE = re.compile(rf"\s*{_DATE}$")  # X镇人民政府 2022年12月28日 on one line
 _MAX_HEADING = 45
 _TITLE_WITHOUT_UNIT = re.compile(r"关于|(?:\d{4}|20[xX]{2})\s*年")  # its unit may stand on the line above
+_TITLE_TAIL = re.compile(r"(?:的|之|情况|工作|自查|总结|报告|汇报)")  # …法治建设工作 / 情况的自查报告
+# A line of a table of contents: 一、基本情况……1
+_TOC_LINE = re.compile(r"^目\s*录$|(?:…{2,}|\.{4,}|·{4,}|-{4,}|_{4,})\s*\d{1,3}$")
 _MAX_PLAIN = 30
 _TITLE_WINDOW = 20  # lines at the top where the site's header and the title stand
 _TAIL_WINDOW = 15   # lines at the end where the signature, date and site footer stand
@@ -123,8 +127,10 @@ def title_span(text: str) -> tuple[int, int] | None:
         if not _titleish(line) or _marker(line)[0]:
             break  # the body has begun
         if kinds["title"].search(line):
-            if previous and _TITLE_WITHOUT_UNIT.match(line) and kinds["unit"].search(text[previous[0]:previous[1]]):
-                return previous[0], end
+            above = text[previous[0]:previous[1]] if previous else ""
+            if above and (_TITLE_WITHOUT_UNIT.match(line) and kinds["unit"].search(above)
+                          or _TITLE_TAIL.match(line) and len(above) + len(line) <= 60):
+                return previous[0], end  # a title set on two lines
             return start, end
         previous = (start, end)
         candidate = candidate or previous
@@ -254,7 +260,7 @@ def parse_sections(text: str) -> list[Section]:
         if title and start < title[1] or start >= tail:
             continue
         line = text[start:end]
-        if is_table_row(line) or line == title_text:
+        if is_table_row(line) or line == title_text or _TOC_LINE.search(line):
             continue
         if preamble and _byline(line):
             continue  # X镇党委书记 王某某 under a 述法报告's title

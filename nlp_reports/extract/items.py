@@ -96,7 +96,8 @@ def _split_body(text: str, start: int, end: int, section_id: int) -> list[Item]:
     first_end = body.find("\n")
     first_end = len(body) if first_end < 0 else first_end
     opener = opener_re.search(body, 0, first_end) or lead_re.search(body, 0, first_end)
-    pieces, pos = [], opener.end() if opener else 0
+    pos = opener.end() if opener and body[opener.end():].strip() else 0  # a lone sentence is the item
+    pieces = []
     # Every paragraph is an item, or several when it runs them together with ；.
     while pos < len(body):
         stop = body.find("\n", pos)
