@@ -382,3 +382,73 @@ def test_a_damaged_model_is_refused_by_extract_and_batch(tmp_path, trained_model
         assert res.stderr.startswith(f"nlp-reports: error: {model}: {reason}"), (name, res.stderr)
     assert not marker.exists()
     assert not (tmp_path / "r.db").exists()  # refused before the store was touched
+
+
+# -- a worker process that dies ----------------------------------------------------------------
+def _workers(proc) -> list:
+    """The worker processes of the batch `proc` (the forkserver's children)."""
+    import psutil
+
+    found = []
+    for p in psutil.Process(proc.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # gone, or a zombie, meanwhile
+            if p.ppid() != proc.pid and "forkserver" in " ".join(p.cmdline()):
+                found.append(p)
+    return found
+
+
+def _kill(processes) -> None:
+    import psutil
+
+    for p in processes:
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+
+
+def _until(condition, proc, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(sqlite3.Error):  # the store not made yet, or busy for a moment
+            if condition():
+                return
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_a_killed_worker_neither_hangs_the_batch_nor_loses_a_file(tmp_path):
+    """The kernel's out-of-memory killer takes the workers mid-batch: their files are analysed again."""
+    pytest.importorskip("psutil")
+    n = 120
+    folder, db = reports(tmp_path / "in", n), tmp_path / "r.db"
+    proc = batch(folder, "--db", db, "--workers", "2", *FAST)
+    _until(lambda: stored(db) >= 20, proc)
+    _kill(_workers(proc))
+    out, err = proc.communicate(timeout=180)
+    assert proc.returncode == 0, err
+    assert out.startswith(f"processed {n}, skipped 0 (unchanged), failed 0, ")
+    assert check_store(db) == n
+
+
+def test_a_file_that_kills_its_worker_twice_is_recorded_and_the_rest_stored(tmp_path):
+    """A file whose analysis takes a worker down every time (here: the test kills whichever worker
+    is still busy once every other file is stored) fails alone, with the reason."""
+    pytest.importorskip("psutil")
+    n = 30
+    folder, db = reports(tmp_path / "in", n), tmp_path / "r.db"
+    slow = folder / "a_slow.txt"  # sorted first: in flight from the start; a minute of dense figures
+    slow.write_text("3次5件7人9个" * 60_000, encoding="utf-8")
+    proc = batch(folder, "--db", db, "--workers", "2", *FAST)
+    _until(lambda: stored(db) >= n, proc)
+    first = _workers(proc)
+    _kill(first)  # the other worker is idle by now: only the slow file is lost
+    _until(lambda: {p.pid for p in _workers(proc)} - {p.pid for p in first}, proc)  # tried again, alone
+    time.sleep(0.5)
+    _kill(_workers(proc))
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    assert out.startswith(f"processed {n}, skipped 0 (unchanged), failed 1, ")
+    assert err == f"failed: {slow}: the worker process died analysing it (out of memory?)\n"
+    assert check_store(db) == n
+    assert query(db, "SELECT path, error FROM failures") == [
+        (str(slow), f"{slow}: the worker process died analysing it (out of memory?)")]
