@@ -40,11 +40,12 @@ _TERMINAL = "。；，、！？"
 _DATE = (r"(?:(?:\d{4}|20[xX]{2}|二〇[一二三四五六七八九〇○零]{2}|二[〇○零][一二三四五六七八九〇○零]{2})\s*年\s*"
          r"(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,2})?\s*月?\s*(?:\d{1,2}|[xX]{1,2}|[一二三四五六七八九十]{1,3})?\s*日?"
          r"|\d{4}[.\-/]\d{1,2}(?:[.\-/]\d{1,2})?)")  # 2023年12月28日, 二〇二三年十二月, 2023.12.28
-_DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?$")
+_DATE_LINE = re.compile(rf"^[（(]?{_DATE}[）)]?(?:\s*\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?$")
 _TRAILING_DATE = re.compile(rf"\s*{_DATE}$")  # X镇人民政府 2022年12月28日 on one line
 _MAX_HEADING = 45
 _TITLE_WITHOUT_UNIT = re.compile(r"关于|(?:\d{4}|20[xX]{2})\s*年")  # its unit may stand on the line above
 _TITLE_TAIL = re.compile(r"(?:的|之|情况|工作|自查|总结|报告|汇报)")  # …法治建设工作 / 情况的自查报告
+_LABEL = re.compile(r"^\W?[^\W\d_]{2,8}：$")  # a header table's label on a line of its own (•发布日期：)
 # A line of a table of contents: 一、基本情况……1
 _TOC_LINE = re.compile(r"^目\s*录$|(?:…{2,}|\.{4,}|·{4,}|-{4,}|_{4,})\s*\d{1,3}$")
 _MAX_PLAIN = 30
@@ -121,7 +122,7 @@ def title_span(text: str) -> tuple[int, int] | None:
     previous = candidate = None
     for start, end in lines(text)[:_TITLE_WINDOW]:
         line = text[start:end]
-        if len(line) <= _MAX_HEADER and (_header_line(line) or is_table_row(line)):
+        if len(line) <= _MAX_HEADER and (_header_line(line) or is_table_row(line)) or _LABEL.match(line):
             previous = None
             continue
         if not _titleish(line) or _marker(line)[0]:
