@@ -261,7 +261,7 @@ def parse_sections(text: str) -> list[Section]:
         if title and start < title[1] or start >= tail:
             continue
         line = text[start:end]
-        if is_table_row(line) or line == title_text or _TOC_LINE.search(line):
+        if is_table_row(line) or line == title_text or len(line) <= _MAX_HEADER and _TOC_LINE.search(line):
             continue
         if preamble and _byline(line):
             continue  # X镇党委书记 王某某 under a 述法报告's title
@@ -319,7 +319,7 @@ def _signature_start(text: str, spans) -> int:
     end = len(tail)
     for i in range(len(tail) - 1, -1, -1):
         line = text[tail[i][0]:tail[i][1]]
-        if _DATE_LINE.match(line) or _TRAILING_DATE.search(line) and _signature_line(line):
+        if _DATE_LINE.match(line) or _signature_line(line) and _TRAILING_DATE.search(line):
             end = i
             break
         if len(line) > _MAX_PLAIN * 2 or line[-1] in _TERMINAL:
@@ -335,9 +335,10 @@ def _signature_start(text: str, spans) -> int:
 def _signature_line(line: str) -> bool:
     """A unit's name (with its date), a date or a line of the site's frame, at a report's end."""
     _, _, kinds = _cues()
-    short = len(line) <= 40 and line[-1] not in _TERMINAL
+    if len(line) > 40 or line[-1] in _TERMINAL:
+        return False
     unit = _TRAILING_DATE.sub("", line)
-    return short and (_header_line(line) or bool(kinds["unit"].search(unit)) or _byline(unit))
+    return _header_line(line) or bool(kinds["unit"].search(unit)) or _byline(unit)
 
 
 def _byline(line: str) -> bool:
