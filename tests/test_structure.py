@@ -1,5 +1,15 @@
+import pathlib
+import time
+
+import pytest
+import yaml
+
+from conftest import case_params
+from nlp_reports.analyse import analyse_text
+from nlp_reports.extract.items import extract_items
+from nlp_reports.meta import read_meta
 from nlp_reports.normalise import normalise
-from nlp_reports.structure import parse_sections, sentences
+from nlp_reports.structure import parse_sections, sentences, title_span
 
 REPORT = """长寿镇2022年安全生产工作自查报告
 今年以来，我镇认真贯彻落实上级安全生产工作部署，现将有关情况报告如下。
@@ -38,8 +48,6 @@ def test_heading_styles_levels_parents_and_roles():
 
 
 def test_problem_items_split_from_an_enumerated_paragraph():
-    from nlp_reports.extract.items import extract_items
-
     text = normalise(REPORT)
     items = extract_items(text, parse_sections(text), "problems")
     assert [i.text for i in items] == ["部分企业主体责任落实不到位", "隐患整改不够及时"]
@@ -64,8 +72,6 @@ X镇人民政府
 
 
 def test_children_of_a_mixed_part_take_their_own_roles_and_items_inherit():
-    from nlp_reports.extract.items import extract_items
-
     text = normalise(MIXED)
     secs = parse_sections(text)
     assert [(s.heading, s.role) for s in secs] == [
@@ -73,17 +79,11 @@ def test_children_of_a_mixed_part_take_their_own_roles_and_items_inherit():
         ("（二）下一步打算", "next_steps"), ("一是补齐应急短板", "next_steps"), ("二是严格执法问责", "next_steps")]
     assert [i.text for i in extract_items(text, secs, "next_steps")] == [
         "补齐应急短板。加大应急物资投入，充实应急队伍", "严格执法问责。对拒不整改的企业依法处罚"]
+    # the problems are the items of the problems child only, not the whole mixed part
+    assert [i.text for i in extract_items(text, secs, "problems")] == ["隐患整改不够及时", "宣传不够深入"]
 
 
 # -- the case table of messy layouts (tests/cases/structure.yaml) -----------------------------
-import pathlib  # noqa: E402
-
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-
-from conftest import case_params  # noqa: E402
-from nlp_reports.analyse import analyse_text  # noqa: E402
-
 CASE_FIELDS = {"id", "text", "sections", "problems", "measures", "meta", "xfail"}
 META_FIELDS = {"title", "place", "place_level", "year", "report_type"}
 
@@ -114,3 +114,33 @@ def test_layout_case(case_id):
         assert [m.text for m in report.measures] == case["measures"]
     for field, value in case.get("meta", {}).items():
         assert getattr(report.meta, field) == value, field
+
+
+# -- linear time on the layouts this module reads ----------------------------------------------
+STRUCTURE_ADVERSARIAL = {
+    "leader-dots": "一、基本情况" + "…" * 50 + "1\n",
+    "long-leader-run": "…" * 997 + "1",
+    "label-lines": "发布日期：\n",
+    "date-lines": "2023年1月1日\n",
+    "unit-lines": "X镇人民政府\n",
+    "pipe-rows": "| 项目 | 3 |\n",
+    "yishi-with-lead": "一是加强领导。开展活动。二是推进。\n",
+    "nested-styles": "第一部分 概况\n一、工作\n（一）领导\n1.责任\n（1）落实\n①细化\n一是压实。\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(STRUCTURE_ADVERSARIAL))
+def test_structure_is_linear_in_the_input(name):
+    def cost(size):
+        unit = STRUCTURE_ADVERSARIAL[name]
+        text = (unit * (size // len(unit) + 1))[:size]
+        t0 = time.process_time()
+        span = title_span(text)
+        secs = parse_sections(text)
+        extract_items(text, secs, "problems")
+        extract_items(text, secs, "next_steps")
+        read_meta(text, text[span[0]:span[1]] if span else None)
+        return time.process_time() - t0
+
+    small, large = cost(50_000), cost(500_000)
+    assert large <= 14 * small + 0.3, f"{name}: 50 KB {small:.3f}s, 500 KB {large:.3f}s"
