@@ -153,3 +153,11 @@ def test_describe_shows_the_line_a_figure_is_matched_on():
     report = analyse_text("全年排查调处矛盾纠纷156件，调解成功149件。")
     kind, unit, bases, part, cues, name, phrase = describe(report.indicators[1], report.text, {"disputes_handled"}).split("\t")
     assert (kind, unit, bases, part, phrase) == ("count", "件", ",disputes_handled,", "N", "调解成功#")
+
+
+def test_a_long_list_before_figures_is_read_within_the_clause_reach():
+    # Each 、-item without a number of its own extends the clause back: the walk stops at the reach
+    # (a list of thousands of items once recursed past Python's limit).
+    text = "、".join(["未发生行政复议"] * 3000) + "和群体性事件。" + "、".join(["宣传"] * 3000) + "等普法活动3次。"
+    indicators = analyse_text(text).indicators
+    assert [i.canonical for i in indicators if i.value == 3] == [None]

@@ -2,7 +2,7 @@
 
 Each indicator is described by one line of tab-separated fields — its kind and unit, the keys of
 the figures just before it in its clause chain (its bases: 矛盾纠纷156件，调解成功149件), whether it
-is a 其中 part, the cues of its sentence, its name, and its phrase (its clause, quotation marks
+is a 其中 part, the cues of its sentence (near it), its name, and its phrase (its clause, quotation marks
 dropped, the number with its unit replaced by '#': 全年排查调处矛盾纠纷#). The taxonomy's index gives
 the few phrasings that admit its kind and unit and whose literal the phrase holds; the first of them
 (in file order) that matches the whole line gives the key, so a phrasing whose guard fails simply
@@ -23,6 +23,9 @@ from .taxonomy import Taxonomy, taxonomy
 
 _CLAUSE_MARKS = "，。；！？：、\n"
 _CHAIN_BREAK = re.compile(r"[。；！？\n]")
+_SENTENCE_END = re.compile(r"[。！？\n]")
+_LAST_MARK = re.compile(r"[，。；！？：、\n](?=[^，。；！？：、\n]*\Z)")
+_LAST_BREAK = re.compile(r"[。！？\n](?=[^。！？\n]*\Z)")
 _CLAUSE_END = re.compile(r"[，。；！？：、\n]")
 _DROPPED = re.compile(r"[\s“”\"‘’'《》〈〉「」『』]")
 # Qualifier and linking words between a name and its number: 调解成功率达到95.5% → 调解成功率#.
@@ -34,6 +37,7 @@ _BEFORE_NUMBER = re.compile(r"(?:约|近|将近|大约|接近|达到|达|为|超
 _ZERO_LIST = re.compile(r"(无|未发生|没有发生|未出现|未发现)(?:(?!因)[^，。；#])*?和(?=[^和]*$)")
 _CLAUSE_REACH = 60
 _BASE_REACH = 80
+_CUE_REACH = 150
 
 
 def assign_canonical(indicators, text: str) -> list[Indicator]:
@@ -41,7 +45,6 @@ def assign_canonical(indicators, text: str) -> list[Indicator]:
     key, or left None where no key fits."""
     tax = taxonomy()
     out: list[Indicator] = []
-    cues: dict = {}  # sentence → its cues, for the figures that share a sentence
     # The figures before this one in its clause chain: the last one, and the last whole one when
     # the last is a 其中 part (其中重大隐患2处，整改完成498处 → both). Changes and earlier-period
     # figures are never bases; a change in % is based on the last level, skipping rates
@@ -57,7 +60,7 @@ def assign_canonical(indicators, text: str) -> list[Indicator]:
         sub = _is_part(text, start)
         before = bases["level" if ind.kind == "change" and ind.unit != "个百分点" else "any"]
         keys = {f.canonical for f in before if f is not None and f.canonical and ind.start - f.end <= _BASE_REACH}
-        key = _key_for(tax, ind, text, start, sub, keys, cues)
+        key = _key_for(tax, ind, text, start, sub, keys)
         if key != ind.canonical:
             ind = dataclasses.replace(ind, canonical=key)
         out.append(ind)
@@ -72,23 +75,30 @@ def assign_canonical(indicators, text: str) -> list[Indicator]:
 def describe(ind: Indicator, text: str, bases=()) -> str:
     """The line the taxonomy's phrasings are matched against (see the module docstring)."""
     start = _clause_start(text, ind.start)
-    return _line(taxonomy(), ind, _phrase(ind, text, start), _is_part(text, start), set(bases), {})
+    return _line(taxonomy(), ind, text, _phrase(ind, text, start), _is_part(text, start), set(bases))
 
 
-def _line(tax: Taxonomy, ind: Indicator, phrase: str, sub: bool, bases: set, cues: dict) -> str:
-    sentence = ind.sentence or ""
-    if sentence not in cues:
-        cues[sentence] = "," + ",".join(sorted({m.lastgroup for m in tax.cues.finditer(sentence)})) + ","
+def _line(tax: Taxonomy, ind: Indicator, text: str, phrase: str, sub: bool, bases: set) -> str:
+    cues = {m.lastgroup for m in tax.cues.finditer(text, *_sentence_around(text, ind))}
     name = "" if sub else tax.leads.sub("", _DROPPED.sub("", ind.name or ""))
     return "\t".join((ind.kind, _unit(ind), "," + ",".join(sorted(bases)) + ",", "S" if sub else "N",
-                      cues[sentence], name, phrase))
+                      "," + ",".join(sorted(cues)) + ",", name, phrase))
+
+
+def _sentence_around(text: str, ind: Indicator) -> tuple[int, int]:
+    """The figure's sentence, at most _CUE_REACH characters either side of its evidence (so that a
+    text without sentence marks costs no more per figure)."""
+    lo, hi = max(0, ind.start - _CUE_REACH), min(len(text), ind.end + _CUE_REACH)
+    before = _LAST_BREAK.search(text, lo, ind.start)
+    after = _SENTENCE_END.search(text, ind.end, hi)
+    return (before.end() if before else lo), (after.start() if after else hi)
 
 
 def _unit(ind: Indicator) -> str:
     return ind.unit or ("-" if ind.value == 0 else "?")
 
 
-def _key_for(tax: Taxonomy, ind: Indicator, text: str, start: int, sub: bool, bases: set, cues: dict) -> str | None:
+def _key_for(tax: Taxonomy, ind: Indicator, text: str, start: int, sub: bool, bases: set) -> str | None:
     if (ind.kind, _unit(ind)) not in tax.groups or ind.scope in ("target", "baseline"):
         return None
     phrase = _phrase(ind, text, start)
@@ -96,7 +106,7 @@ def _key_for(tax: Taxonomy, ind: Indicator, text: str, start: int, sub: bool, ba
         return None
     line = None
     for n in tax.candidates(ind.kind, _unit(ind), phrase):
-        line = line or _line(tax, ind, phrase, sub, bases, cues)
+        line = line or _line(tax, ind, text, phrase, sub, bases)
         key, pattern = tax.phrasings[n]
         if pattern.fullmatch(line):
             return key
@@ -128,18 +138,13 @@ def _clause_start(text: str, pos: int) -> int:
     holds its own number (举办讲座4次、悬挂横幅12条), not when the items share one
     (开展消防、防汛等应急演练11次)."""
     lo = max(0, pos - _CLAUSE_REACH)
-    start = pos
-    while start > lo:
-        if text[start - 1] in _CLAUSE_MARKS:
-            if text[start - 1] != "、":
-                break
-            item = _clause_start(text, start - 1)
-            if _last_number(text, item, start - 1):
-                break
-            start = item
-            continue
-        start -= 1
-    return start
+    mark = _LAST_MARK.search(text, lo, pos)
+    while mark is not None and mark.group() == "、":
+        item = _LAST_MARK.search(text, lo, mark.start())
+        if _last_number(text, item.end() if item else lo, mark.start()):
+            break
+        mark = item
+    return mark.end() if mark else lo
 
 
 def _last_number(text: str, start: int, end: int) -> tuple[int, int] | None:
