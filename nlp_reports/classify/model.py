@@ -122,7 +122,8 @@ class ThemeModel:
         if not self.vectorizer.supports or any(not text.startswith(s.heading, s.start) for s in sections):
             return self.predict_proba(section_parts(text, sections))
         row, col, counts, shared = self.vectorizer.rows(text, sections, title_span(text))
-        val = weigh(row, col, counts, self.idf_, self.vectorizer.kinds, self.settings["sublinear_tf"])
+        val = weigh(row, col, counts, self.idf_, self.vectorizer.kinds, self.settings["sublinear_tf"],
+                    len(self.vectorizer.kind_index))
         return self._softmax(row, col, val, len(sections), shared)
 
     def classify_sections(self, text: str, sections) -> list:

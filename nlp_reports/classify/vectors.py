@@ -88,12 +88,14 @@ class Vectorizer:
                                         dtype=np.int64).reshape(len(_KEYWORD_KINDS), len(themes))
         words = sorted((w[:2], w, ti) for ti, t in enumerate(themes) for w in keywords[t])
         keys2 = self.keys[2]
-        self.keyword_group = np.full((self.absent + 1, 2), 0, dtype=np.int32)   # [start, end) per bigram id
+        # per bigram id: the first of its keywords and how many there are (0: none start so)
+        self.keyword_first = np.zeros(self.absent + 1, dtype=np.int32)
+        self.keyword_count = np.zeros(self.absent + 1, dtype=np.int32)
         for j, (first, _, _) in enumerate(words):
             at = self.offset[2] + int(np.searchsorted(keys2, _pack(_codes([first], 2))[0]))
-            if self.keyword_group[at, 1] == 0:
-                self.keyword_group[at, 0] = j
-            self.keyword_group[at, 1] = j + 1
+            if not self.keyword_count[at]:
+                self.keyword_first[at] = j
+            self.keyword_count[at] += 1
         self.keyword_length = np.array([len(w) for _, w, _ in words], dtype=np.int64)
         self.keyword_theme = np.array([ti for _, _, ti in words], dtype=np.int64)
         width = int(self.keyword_length.max(initial=1))
@@ -208,10 +210,10 @@ class Vectorizer:
     def _keyword_hits(self, codes, bigrams):
         """(start, end, theme) of every keyword occurrence, sorted by start: candidates where a
         keyword's first bigram is, each checked against the keyword's code points."""
-        group = self.keyword_group[bigrams]
-        at = np.flatnonzero(group[:, 1] > group[:, 0])
-        first, count = group[at, 0], group[at, 1] - group[at, 0]
-        pos, word = np.repeat(at, count), _expand(first, count)
+        at = np.flatnonzero(self.keyword_count[bigrams])
+        bigram = bigrams[at]
+        count = self.keyword_count[bigram]
+        pos, word = np.repeat(at, count), _expand(self.keyword_first[bigram], count)
         width = self.keyword_codes.shape[1]
         window = codes[np.minimum(pos[:, None] + np.arange(width), len(codes) - 1)]
         expected = self.keyword_codes[word]
@@ -219,11 +221,13 @@ class Vectorizer:
         return pos[ok], (pos + self.keyword_length[word])[ok], self.keyword_theme[word[ok]]
 
 
-def weigh(rows, cols, counts, idf, kinds, sublinear_tf: bool):
-    """tf-idf values of (row, column, count) triples, each row's kinds l2-normalised on their own."""
+def weigh(rows, cols, counts, idf, kinds, sublinear_tf: bool, n_kinds: int | None = None):
+    """tf-idf values of (row, column, count) triples, each row's kinds l2-normalised on their own
+    (`kinds[c]` < `n_kinds` is column c's kind)."""
     tf = 1.0 + np.log(counts) if sublinear_tf else counts
     vals = tf * idf[cols]
-    block = rows * (int(kinds.max()) + 1 if len(kinds) else 1) + kinds[cols]
+    n_kinds = n_kinds or (int(kinds.max()) + 1 if len(kinds) else 1)
+    block = rows * n_kinds + kinds[cols]
     norms = np.bincount(block, weights=vals * vals)
     return vals / np.sqrt(norms[block])
 
@@ -232,7 +236,7 @@ def row_sums(rows, values, n: int):
     """Sums of the (m, K) `values` per row for rows 0..n-1, `rows` sorted (empty rows give 0)."""
     out = np.zeros((n, values.shape[1]))
     if len(rows):
-        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+        starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
         out[rows[starts]] = np.add.reduceat(values, starts, axis=0)
     return out
 
