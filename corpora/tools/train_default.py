@@ -56,9 +56,10 @@ def write_card(gold=ROOT / "corpora" / "gold"):
     extra = ["", "## `nlp-reports evaluate corpora/gold --split …` (sections matched by heading; unmatched = miss)", "",
              "| split | reports | gold sections | theme macro-F1 |", "| --- | --- | --- | --- |", *figures,
              "", "## Agreement of two coders (Cohen's kappa)", "",
-             "How the second labels were made is told in the notes below "
-             "(`corpora/second_labels.jsonl`; `python corpora/tools/agreement.py`). Per theme, kappa treats the "
-             "theme as a yes/no decision.", "", agreement_report(ROOT / "corpora" / "second_labels.jsonl", gold)]
+             "Against the gold as it is now, that is after adjudication; the independent figures from before it, "
+             "and how the second labels were made, are in the notes below (`corpora/second_labels.jsonl`; "
+             "`python corpora/tools/agreement.py`). Per theme, kappa treats the theme as a yes/no decision.", "",
+             agreement_report(ROOT / "corpora" / "second_labels.jsonl", gold)]
     notes = (MODELS / "CARD_NOTES.md").read_text(encoding="utf-8")
     (MODELS / "MODEL_CARD.md").write_text(text.rstrip("\n") + "\n" + "\n".join(extra) + "\n\n" + notes, encoding="utf-8")
     print("wrote models/MODEL_CARD.md", flush=True)
