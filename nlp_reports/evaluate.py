@@ -17,7 +17,7 @@ from difflib import SequenceMatcher
 
 from .errors import InputError
 from .extract.numbers import parse_number
-from .normalise import fold_characters, fold_punctuation, strip_markers
+from .normalise import _traditional, fold_characters, fold_punctuation, strip_markers
 
 SPURIOUS_CLASSES = ("year_date", "document_number", "slogan", "heading_ordinal", "frequency_rule", "other")
 _NUMERAL = re.compile(r"\d[\d,.]*|[零〇一二两三四五六七八九十百千万亿]+")
@@ -155,7 +155,10 @@ def read_gold(path, split: str | None = None) -> list[dict]:
 
 
 def _fold(text: str) -> str:
-    return strip_markers(fold_punctuation(fold_characters(text or ""))).replace("\n", "").replace(" ", "")
+    # Both sides fold traditional script unconditionally: gold keeps a traditional report's own
+    # characters, the extractor's text is simplified.
+    text = strip_markers(fold_punctuation(fold_characters(text or ""))).translate(_traditional()[0])
+    return text.replace("\n", "").replace(" ", "")
 
 
 def _same_number(a, b) -> bool:
