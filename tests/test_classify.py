@@ -112,6 +112,23 @@ def test_the_fast_path_equals_the_reference_path(which, tiny_model):
             assert np.abs(fast - reference).max() < 1e-9, name
 
 
+def test_long_reports_are_scored_in_chunks_of_whole_rows_with_the_same_result():
+    from nlp_reports.classify import get_model
+    from nlp_reports.classify.vectors import row_scores, weigh
+    from nlp_reports.normalise import normalise
+    from nlp_reports.structure import parse_sections, title_span
+
+    model = get_model()
+    text = normalise(SEED.read_text(encoding="utf-8") * 3)
+    sections = parse_sections(text)
+    row, col, counts, shared = model.vectorizer.rows(text, sections, title_span(text))
+    val = weigh(row, col, counts, model.idf_, model.vectorizer.kinds, True)
+    n = int(shared.max()) + 1
+    whole = row_scores(row, col, val, model._weights, n)
+    assert row_scores(row, col, val, model._weights, n, chunk=7) == pytest.approx(whole, abs=1e-12)
+    assert np.count_nonzero(whole.any(axis=1)) > len(sections)  # the shared rows have scores too
+
+
 def test_keywords_are_counted_in_heading_body_and_sub_sections():
     from nlp_reports.classify.features import DEFAULT_FEATURES, section_parts, terms
     from nlp_reports.structure import parse_sections

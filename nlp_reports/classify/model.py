@@ -2,11 +2,11 @@
 
 A model is a folder with two files:
   model.json   the manifest: format name and version, labels, feature settings, vocabulary,
-               the codebook keywords counted, the confidence threshold, the sha256 of
-               arrays.npz, and how it was trained
+               the codebook keywords counted, the confidence threshold, how it was trained,
+               the sha256 of arrays.npz and the sha256 of its own content
   arrays.npz   idf (V), coef (K × V) and intercept (K), float64, loaded with allow_pickle=False
-Loading checks the format, the version and the arrays' sha256 before trusting anything, so a
-tampered, truncated or foreign model gives one clear ModelError.
+Loading checks the format, the version and both sha256 before trusting anything, so a tampered,
+hand-edited, truncated or foreign model gives one clear ModelError.
 """
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ import os
 import pathlib
 import sys
 
-from ..errors import ModelError
 import numpy as np
 
+from ..errors import ModelError
 from .features import check_settings, section_parts, terms, text_parts, tfidf_rows
-from .vectors import Vectorizer, row_sums, weigh
+from .vectors import Vectorizer, row_scores, weigh
 
 FORMAT = "nlp-reports-theme-model"
 FORMAT_VERSION = 2
@@ -89,9 +89,9 @@ class ThemeModel:
         """Softmax of the rows' scores; with `shared` (see vectors.Vectorizer.rows), row r adds the
         scores of the rows shared[r] to its own."""
         if shared is None:
-            scores = row_sums(row, self._weights[col] * val[:, None], n)
+            scores = row_scores(row, col, val, self._weights, n)
         else:
-            scores = row_sums(row, self._weights[col] * val[:, None], int(shared.max(initial=n)) + 1)
+            scores = row_scores(row, col, val, self._weights, int(shared.max(initial=n)) + 1)
             scores = scores[:n] + scores[shared].sum(axis=1)
         scores += self.intercept_
         scores -= scores.max(axis=1, keepdims=True)

@@ -109,7 +109,7 @@ class Vectorizer:
         per section, the two extra rows whose scores it adds to its own. The title's terms (the
         same for every section) and a parent's heading (the same for all its children) each form
         one row of their own, computed once; row `len(sections) + extra` is empty."""
-        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
         han = (codes >= HAN_RANGE[0]) & (codes <= HAN_RANGE[1])
         grams, keyword_spans, shared = self._spans(sections, title)
         ids = np.full((3, len(codes)), self.absent, dtype=np.int32)   # the n-gram starting at each offset
@@ -203,9 +203,12 @@ class Vectorizer:
     def _keyword_terms(self, codes, bigrams, spans):
         starts, ends, themes = self._keyword_hits(codes, bigrams)
         row, kind, a, b = np.array(spans, dtype=np.int64).T
-        # a few dozen spans × a few dozen hits: one comparison of all pairs is cheapest
-        span, hit = np.nonzero((a[:, None] <= starts) & (ends <= b[:, None]))
-        return row[span], self.keyword_columns[kind[span], themes[hit]]
+        # the hits starting inside each span (a search, not all pairs: a long report has thousands
+        # of both), kept if they end inside it too
+        lo, hi = np.searchsorted(starts, a), np.searchsorted(starts, b)
+        hit, span = _expand(lo, hi - lo), np.repeat(np.arange(len(a)), hi - lo)
+        inside = ends[hit] <= b[span]
+        return row[span[inside]], self.keyword_columns[kind[span[inside]], themes[hit[inside]]]
 
     def _keyword_hits(self, codes, bigrams):
         """(start, end, theme) of every keyword occurrence, sorted by start: candidates where a
@@ -232,12 +235,19 @@ def weigh(rows, cols, counts, idf, kinds, sublinear_tf: bool, n_kinds: int | Non
     return vals / np.sqrt(norms[block])
 
 
-def row_sums(rows, values, n: int):
-    """Sums of the (m, K) `values` per row for rows 0..n-1, `rows` sorted (empty rows give 0)."""
-    out = np.zeros((n, values.shape[1]))
-    if len(rows):
-        starts = np.concatenate(([0], np.flatnonzero(rows[1:] != rows[:-1]) + 1))
-        out[rows[starts]] = np.add.reduceat(values, starts, axis=0)
+def row_scores(rows, cols, vals, weights, n: int, chunk: int = 1 << 17):
+    """Per row r < n: the sum of vals[i] * weights[cols[i]] over the entries i of that row (`rows`
+    sorted; rows without entries get 0). Long reports go in chunks of whole rows, so the (entries ×
+    labels) products never take more than `chunk` rows of memory at once."""
+    out = np.zeros((n, weights.shape[1]))
+    edges = [0]
+    while edges[-1] < len(rows):  # chunk ends moved forward to the next row boundary
+        end = min(edges[-1] + chunk, len(rows))
+        edges.append(int(np.searchsorted(rows, rows[end - 1], "right")) if end < len(rows) else end)
+    for lo, hi in zip(edges, edges[1:]):
+        r = rows[lo:hi]
+        starts = np.concatenate(([0], np.flatnonzero(r[1:] != r[:-1]) + 1))
+        out[r[starts]] = np.add.reduceat(weights[cols[lo:hi]] * vals[lo:hi, None], starts, axis=0)
     return out
 
 
