@@ -45,7 +45,10 @@ def discover(paths) -> tuple[list[str], list[tuple[str, str]]]:
     found, missing, seen_files, seen_dirs = [], [], set(), set()
 
     def add(path):
-        real = os.path.realpath(path)
+        # A link that leads nowhere (dangling, a loop) has no real path of its own: it is known by
+        # its real folder and its name, so that one reached twice (through a looping folder) is once.
+        real = os.path.realpath(path) if os.path.exists(path) else \
+            os.path.join(os.path.realpath(os.path.dirname(os.path.abspath(path))), os.path.basename(path))
         if real not in seen_files:
             seen_files.add(real)
             found.append(os.path.abspath(path))

@@ -1,6 +1,7 @@
 """File → text: every encoding and format a report arrives in, and every file that is not a report,
 through the loader, through `nlp-reports extract` and inside `nlp-reports batch`."""
 import gzip
+import json
 import os
 import pathlib
 import random
@@ -69,8 +70,6 @@ def _seed_variants(seed: str) -> dict:
 
 @pytest.mark.parametrize("case", sorted(_seed_variants("")))
 def test_odd_encodings_give_the_same_report_through_the_cli(tmp_path, seed_text, case):
-    import json
-
     from nlp_reports import analyse_text
 
     name, raw, encoding, text = _seed_variants(seed_text)[case]
@@ -228,38 +227,48 @@ def test_a_bad_file_is_one_line_and_exit_2(tmp_path, case):
 
 
 def test_bad_files_in_one_real_extract_and_one_batch(tmp_path):
-    """All the bad files with two good ones, in real processes: extract reports each bad file on
+    """All the bad files with three good ones, in real processes: extract reports each bad file on
     one line and the good ones in full; batch records each failure with its reason and stores the
-    good ones."""
+    good ones. The good ones: a name with a space and Chinese, a .docx, and a 1 MB line without a
+    stop holding 40,000 figures; the folder also holds a symlink to itself."""
     folder = tmp_path / "in"
     folder.mkdir()
     paths = [_build(case, folder) for case in CASES]
-    good = [folder / "好 报告.txt", folder / "good.docx"]
+    good = [folder / "好 报告.txt", folder / "good.docx", folder / "one_line.txt"]
     shutil.copy(SEED, good[0])
     shutil.copy(make_docx(tmp_path / "g.docx", TEXT.split("\n")), good[1])
+    good[2].write_text("开展活动11次发放资料" * 40_000, encoding="utf-8")
+    looped = tmp_path / "循环 目录"  # a folder holding a report and a link to itself
+    looped.mkdir()
+    (looped / "r.txt").write_text(SEED.read_text(encoding="utf-8") + "\n另一份。", encoding="utf-8")
+    os.symlink(looped, looped / "loop")
     args = [str(p) for p in paths + good]
     ex = subprocess.run(CLI + ["extract", "--no-classify", "--format", "jsonl", *args],
                         capture_output=True, text=True, timeout=120)
     assert ex.returncode == 2
     assert "Traceback" not in ex.stderr
     assert ex.stderr.splitlines() == [f"nlp-reports: error: {p}: {c['reason']}" for p, c in zip(paths, CASES)]
-    assert len(ex.stdout.splitlines()) == 2
+    docs = [json.loads(line) for line in ex.stdout.splitlines()]
+    assert [d["source"]["path"] for d in docs] == [str(p) for p in good]
+    assert len(docs[2]["indicators"]) == 40_000
+    assert max(len(i["sentence"]) for i in docs[2]["indicators"]) <= 400  # not the whole line each
 
     db = tmp_path / "r.db"
-    b = subprocess.run(CLI + ["batch", *args, "--db", str(db), "--workers", "2", "--no-classify", "--no-progress"],
+    b = subprocess.run(CLI + ["batch", *args, str(looped), "--db", str(db), "--workers", "2", "--no-classify",
+                              "--no-progress"],
                        capture_output=True, text=True, timeout=300)
     assert "Traceback" not in b.stderr
     assert b.returncode == 1, b.stderr
     expected = {os.path.abspath(p): c.get("batch_reason", c["reason"]) for p, c in zip(paths, CASES)}
     expected = {p: r for p, r in expected.items() if r is not None}
     folder_report = os.path.join(os.path.abspath(folder / "报告 目录"), "a.txt")  # the folder's file
-    assert b.stdout.startswith(f"processed 3, skipped 0 (unchanged), failed {len(expected)}, ")
     con = sqlite3.connect(db)
     failures = dict(con.execute("SELECT path, error FROM failures"))
     stored = sorted(p for (p,) in con.execute("SELECT path FROM reports"))
     con.close()
     assert failures == {p: f"{p}: {r}" for p, r in expected.items()}
-    assert stored == sorted([os.path.abspath(good[0]), os.path.abspath(good[1]), folder_report])
+    assert b.stdout.startswith(f"processed 5, skipped 0 (unchanged), failed {len(expected)}, ")
+    assert stored == sorted([*map(os.path.abspath, good), folder_report, str(looped / "r.txt")])  # the loop once
 
 
 @pytest.fixture
