@@ -14,7 +14,10 @@ class ReportError(Exception):
         message = self.args[0] if self.args else ""
         if self.path is None:
             return message
-        return f"{self.path or repr(self.path)}: {message}"  # '' for an empty path, not nothing
+        path = str(self.path)
+        # Quoted and escaped when empty or holding a line break, a control character or bytes that
+        # are not UTF-8: the message stays one line and says exactly which file.
+        return f"{path if path and path.isprintable() else repr(path)}: {message}"
 
 
 class InputError(ReportError):

@@ -337,3 +337,12 @@ def test_docx_bomb_is_refused_before_expanding(tmp_path):
 def test_an_empty_path_is_named():
     res = CliRunner().invoke(main, ["extract", "--no-classify", ""])
     assert (res.exit_code, res.output) == (2, "nlp-reports: error: '': no such file\n")
+
+
+def test_a_name_with_a_line_break_or_bytes_that_are_not_utf8_stays_on_one_line(tmp_path):
+    odd = [os.fsdecode(bytes(tmp_path) + b"/new\nline.txt"), os.fsdecode(bytes(tmp_path) + b"/\xff\xfe.txt")]
+    for name in odd:
+        pathlib.Path(name).write_bytes(b"")
+    res = subprocess.run(CLI + ["extract", "--no-classify", *odd], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 2
+    assert res.stderr.splitlines() == [f"nlp-reports: error: {name!r}: file is empty" for name in odd]
