@@ -25,29 +25,64 @@ _TO_ASCII.update({"％": "%", "＋": "+", "．": ".", "／": "/", "－": "-", "�
 
 
 @functools.cache
-def _table() -> dict:
+def _table() -> tuple[dict, re.Pattern]:
+    """(translate table, pattern of runs of the characters it changes): str.translate looks every
+    character up in the dict, so only the few runs that need it are translated."""
     table = {ord(k): v for k, v in _TO_ASCII.items()}
     for ch in map(chr, range(0x2F00, 0x2FD6)):  # Kangxi radicals: NFKC knows their ordinary forms
         table[ord(ch)] = unicodedata.normalize("NFKC", ch)
     for pair in load("normalise.yaml")["radicals"].split():
         table[ord(pair[0])] = pair[1]
-    return table
+    return table, re.compile(f"[{_char_class(table)}]+")
+
+
+def _char_class(codes) -> str:
+    """The body of a [...] class holding the code points `codes`, as ranges."""
+    ranges: list[list[int]] = []
+    for code in sorted(codes):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
 
 
 @functools.cache
 def _patterns():
     data = load("normalise.yaml")
     return (re.compile("|".join(data["markers"]), re.I),
-            re.compile("|".join(f"(?:{p})" for p in data["boiler_lines"]), re.I),
+            _boiler(data["boiler_lines"]),
             re.compile(data["page_fragments"]),
             re.compile(data["line_breaks"]))
 
 
-_THOUSANDS = re.compile(r"(?<=\d)[，,](?=\d{3}(?!\d))")
-_COLON = re.compile(r"(?<!\d):|:(?!\d)")
+def _boiler(patterns: list[str]):
+    """line → whether a boiler pattern matches it. The patterns anchored at the start are matched
+    there only: in one alternation with the others they would be tried at every offset."""
+    anchored = [p[1:] for p in patterns if _anchored(p)]
+    floating = [p for p in patterns if not _anchored(p)]
+    at_start = re.compile("|".join(f"(?:{p})" for p in anchored), re.I).match if anchored else lambda line: None
+    anywhere = re.compile("|".join(f"(?:{p})" for p in floating), re.I).search if floating else lambda line: None
+    return lambda line: at_start(line) or anywhere(line)
+
+
+def _anchored(pattern: str) -> bool:
+    """Whether every match of `pattern` starts at the start of the text (it opens with ^ outside
+    any alternation)."""
+    import re._parser as sre_parse
+
+    parsed = sre_parse.parse(pattern)
+    return len(parsed) > 0 and parsed[0] == (sre_parse.AT, sre_parse.AT_BEGINNING) and pattern.startswith("^")
+
+
+# Patterns start with the character they are about, so that the engine skips to it (a pattern
+# opening with a look-behind is tried at every offset).
+_THOUSANDS = re.compile(r"[，,](?<=\d[，,])(?=\d{3}(?!\d))")
+_COMMA = re.compile(r",(?:(?!\d{3}(?!\d))|(?<!\d,))")
+_COLON = re.compile(r":(?:(?<!\d:)|(?!\d))")
 _FULLSTOP = re.compile(rf"\.(?<=[{_CJK}”）]\.)(?=[{_CJK}“（\s]|$)", re.M)
 _SPACES = re.compile(r"[ ]+")
-_INNER_SPACE = re.compile(r"(?<![A-Za-z]) +| +(?![A-Za-z])")
+_INNER_SPACE = re.compile(r" (?:(?<![A-Za-z] ) *| *(?![A-Za-z]))")  # spaces not between two letters
 _LINE_END = "。！？；：”」』…"
 _HEADING_START = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|（[一二三四五六七八九十\d]+）|\d+[.、]|第[一二三四五六七八九十]+[部章节]|[一二三四五六七八九十]是)")
 
@@ -90,13 +125,14 @@ def fold_traditional(text: str) -> str:
 
 def fold_characters(text: str) -> str:
     """Full-width digits/letters/signs to ASCII, look-alike radicals to ordinary characters."""
-    text = text.translate(_table())
+    table, runs = _table()
+    text = runs.sub(lambda m: m.group().translate(table), text)
     return _THOUSANDS.sub(",", text)
 
 
 def fold_punctuation(text: str) -> str:
     """ASCII clause punctuation written in Chinese text → the full-width forms (keeps 1,200 and 8:30)."""
-    text = re.sub(r",(?!\d{3}(?!\d))|(?<!\d),", "，", text)
+    text = _COMMA.sub("，", text)
     text = _COLON.sub("：", text)
     return _FULLSTOP.sub("。", text)
 
@@ -116,8 +152,11 @@ def tidy_lines(text: str) -> str:
     _, boiler, fragment, _ = _patterns()
     paragraphs: list[list[str]] = []  # pieces joined once at the end: += on long lines is quadratic
     for line in re.split(r"\r\n|\r|\n", text):
-        line = fragment.sub("", _INNER_SPACE.sub("", _SPACES.sub(" ", line.strip())))
-        if not line or boiler.search(line):
+        line = line.strip()
+        if " " in line:
+            line = _INNER_SPACE.sub("", _SPACES.sub(" ", line))
+        line = fragment.sub("", line)
+        if not line or boiler(line):
             continue
         if paragraphs and _continues(paragraphs[-1], line):
             paragraphs[-1].append(line)

@@ -10,7 +10,7 @@ import bisect
 import re
 
 from ..results import Indicator
-from .lexicon import Lexicon, lexicon
+from .lexicon import Lexicon, Tail, lexicon
 from .numbers import parse_number, scale
 from .tables import table_indicators
 
@@ -27,7 +27,7 @@ _CHANGE = re.compile(rf"(?:{_COMPARATOR}(?:再|又|分别|均|都)?(?P<dir1>增�
 _COMPARATOR_END = re.compile(rf"{_COMPARATOR}$")
 _DOWN = {"下降", "减少", "降低", "回落", "降幅", "压降", "缩减", "缩短", "压缩", "压减", "净减", "后移", "少了", "少", "减"}
 _THRESHOLD_NEXT = re.compile(r"的|[\u4e00-\u9fff]")
-_RATE_WORD = re.compile(r"(?:率|度|比例|比重|占比|覆盖面|指数|权重|分值)$")
+_RATE_WORD = Tail(["率", "度", "比例", "比重", "占比", "覆盖面", "指数", "权重", "分值"])
 # The date is kept whole (截至10月底 → 10月底): longer endings are tried first at each length.
 _AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
 _BOUNDARY_AFTER = re.compile(r"[，。；！？：|\n]")
@@ -107,20 +107,18 @@ def _blocked_mask(text: str, lex: Lexicon) -> bytearray:
     return mask
 
 
-def _last_of(chars: str) -> re.Pattern:
-    """A pattern finding the last of `chars` before `endpos` (searched from a floor, in C)."""
-    return re.compile(rf"[{chars}](?=[^{chars}]*\Z)")  # \Z: $ would also match before a final \n
+_LAST_BOUNDARY = re.compile("[，。；！？、：|\n]")  # | : the cells of a table flattened to text
+_LAST_COMMA = re.compile("[，。；！？：|\n]")
+_LAST_BREAK = re.compile("[。；！？\n]")
 
 
-_LAST_BOUNDARY = _last_of("，。；！？、：|\n")  # | : the cells of a table flattened to text
-_LAST_COMMA = _last_of("，。；！？：|\n")
-_LAST_BREAK = _last_of("。；！？\n")
-
-
-def _start_after(pattern: re.Pattern, text: str, pos: int, limit: int) -> int:
+def _start_after(mark: re.Pattern, text: str, pos: int, limit: int) -> int:
+    """The offset after the last `mark` (a one-character class) in the `limit` characters before
+    `pos`, else the first of them. Searched in the reversed window: the first hit is the last mark,
+    where a forward search for the last one would look ahead from every mark."""
     floor = max(0, pos - limit)
-    m = pattern.search(text, floor, pos)
-    return m.end() if m else floor
+    m = mark.search(text[floor:pos][::-1])
+    return pos - m.start() if m else floor
 
 
 def _clause_start(text: str, pos: int, limit: int = 60) -> int:
@@ -240,8 +238,8 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     start = m.start()
     if blocked[start]:
         return None
-    den, num, unit = m.group("den"), m.group("num"), "%"
-    tenths = m.group("tenths") or m.group("tenths2")
+    groups = m.groupdict()  # the patterns of percent_words name their own groups
+    den, num, tenths, unit = groups.get("den"), groups.get("num"), groups.get("tenths"), "%"
     try:
         if tenths:
             value = parse_number(tenths) * 10
@@ -257,7 +255,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     if _RULE.search(text, _comma_clause_start(text, start), start):
         return None
     prefix = text[clause:start]
-    q = m.group("q") or m.group("q2") or m.group("q3")
+    q = groups["q"]
     qualifier = lex.suffix_qualifiers[q] if q else "exact"
     pm = lex.prefix_qualifier_re.search(prefix)
     if pm:

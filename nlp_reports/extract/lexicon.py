@@ -12,35 +12,84 @@ from .numbers import ARABIC, BARE, CHINESE
 @dataclass(frozen=True)
 class Lexicon:
     quantity: re.Pattern          # number + multiplier + qualifier + unit
-    percent_words: re.Pattern     # 百分之九十八, 三分之二
+    percent_words: FirstOf        # 百分之九十八, 三分之二, 六成 (groups: den num q, or tenths q)
     units: dict                   # written unit → (unit, kind, only after Arabic digits)
     prefix_qualifiers: dict
     suffix_qualifiers: dict
-    prefix_qualifier_re: re.Pattern
+    prefix_qualifier_re: Tail
     scopes: list                  # (scope, pattern)
     any_scope: re.Pattern         # search: any scope cue at all (one pass before trying each)
-    slogans: re.Pattern
+    slogans: FirstOf
     verbs: re.Pattern
     lead_words: re.Pattern
     kept_at_start: tuple          # 在建项目: a lead word that starts one of these is not stripped
-    lead_end: re.Pattern
+    lead_end: Tail
     determiners: re.Pattern
     light_verbs: re.Pattern
     tail_words: re.Pattern
     head_nouns: re.Pattern        # fullmatch: a noun a verb before it modifies (培训班, 整治资金)
-    head_end: re.Pattern          # search: a name ending in such a noun (调解纠纷数量)
+    head_end: Tail                # search: a name ending in such a noun (调解纠纷数量)
     modifier_verbs: frozenset     # verbs kept before a people noun (受益群众)
     governing_verbs: frozenset    # verbs never taken as inside a compound (投入经费)
     quantity_end: re.Pattern      # search: text ending in a number and unit (…26户|87人)
     unit_last: frozenset          # the last characters of the units (a cheap test before quantity_end)
-    people_end: re.Pattern        # search: the name ends with a noun for people or households
+    people_end: Tail              # search: the name ends with a noun for people or households
     zero: re.Pattern
-    zero_outcome: re.Pattern
+    zero_outcome: Tail
     zero_context: re.Pattern
     zero_strong: re.Pattern
     zero_suffix: re.Pattern
     zero_word: re.Pattern         # match: the outcome word right after 零 (零事故)
     zero_tail: re.Pattern
+
+
+class FirstOf:
+    """Patterns searched as if they were one alternation (p1|p2|…): the same matches, leftmost
+    first and the earlier pattern at a tie, each found by its own pattern. Python's engine skips
+    ahead to where a pattern can start only when it opens with a literal or a character class, which
+    an alternation of such patterns no longer does: it is then tried branch by branch at every
+    offset. The patterns must not match the empty string."""
+
+    def __init__(self, patterns):
+        self.patterns = tuple(re.compile(p) if isinstance(p, str) else p for p in patterns)
+
+    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
+        endpos = len(text) if endpos is None else endpos
+        ahead = [p.search(text, pos, endpos) for p in self.patterns]  # each pattern's next match
+        while True:
+            best = None
+            for i, m in enumerate(ahead):
+                if m is not None and m.start() < pos:  # overlapped by the match just given
+                    m = ahead[i] = self.patterns[i].search(text, pos, endpos)
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+            if best is None:
+                return
+            yield best
+            pos = best.end()
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None):
+        return next(self.finditer(text, pos, endpos), None)
+
+
+class Tail:
+    """A pattern of words anchored at the end (w1|w2|…$, or (…)+$ with `repeat`) that knows the
+    characters its matches end with: a string ending otherwise is answered at once, where the
+    engine would try the pattern at every offset of it."""
+
+    def __init__(self, words, repeat: bool = False):
+        words = [str(w) for w in words]
+        self.pattern = re.compile(rf"(?:{alternation(words)}){'+' if repeat else ''}$")
+        self.last = frozenset(w[-1] for w in words if w) | {"\n"}  # $ also matches before a final \n
+
+    def search(self, text: str, pos: int = 0, endpos: int | None = None):
+        end = len(text) if endpos is None else endpos
+        if text[end - 1:end] not in self.last or end <= pos:
+            return None
+        return self.pattern.search(text, pos, end)
+
+    def sub(self, repl: str, text: str) -> str:
+        return self.pattern.sub(repl, text) if text[-1:] in self.last else text
 
 
 def _is_regex(phrase: str) -> bool:
@@ -66,33 +115,36 @@ def lexicon() -> Lexicon:
     slogans = [str(p) for p in load("slogans.yaml")["phrases"]]
     return Lexicon(
         quantity=quantity,
-        percent_words=re.compile(rf"(?P<den>百|千|{CHINESE}|{ARABIC})分之(?P<num>百|{CHINESE}|{ARABIC})(?P<q>以上|左右|以下|多)?"
-                                 rf"|(?<![\u4e00-\u9fff])(?P<tenths>[一二三四五六七八九])成(?P<q2>以上|左右|以下|多)?(?=[，。；、）]|$)"
-                                 rf"|(?<=[占近约达超减降升长加高了至到为])(?P<tenths2>[一二三四五六七八九])成(?P<q3>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"),
+        percent_words=FirstOf([
+            rf"(?P<den>百|千|{CHINESE}|{ARABIC})分之(?P<num>百|{CHINESE}|{ARABIC})(?P<q>以上|左右|以下|多)?",
+            # 六成 standing alone, or after a verb (占六成以上); the numeral comes before the look-behind
+            r"(?P<tenths>[一二三四五六七八九])(?<![\u4e00-\u9fff][一二三四五六七八九])成(?P<q>以上|左右|以下|多)?(?=[，。；、）]|$)",
+            r"(?P<tenths>[一二三四五六七八九])(?<=[占近约达超减降升长加高了至到为][一二三四五六七八九])成"
+            r"(?P<q>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"]),
         units=units,
         prefix_qualifiers=quals["prefix"],
         suffix_qualifiers=quals["suffix"],
-        prefix_qualifier_re=re.compile(rf"(?:{alternation(quals['prefix'])})$"),
+        prefix_qualifier_re=Tail(quals["prefix"]),
         scopes=[(k, re.compile(v)) for k, v in quals["scope"].items()],
         any_scope=re.compile("|".join(f"(?:{v})" for v in quals["scope"].values())),
-        slogans=re.compile("|".join([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))])),
+        slogans=FirstOf([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))]),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
         kept_at_start=tuple(names["kept_at_start"]),
         # 调解成功28件: a word such as 成功 is an adverb before a verb but part of the action after one.
-        lead_end=re.compile(rf"(?:{alternation(set(names['lead_words']) - set(names['kept_at_end']))})+$"),
+        lead_end=Tail(set(names["lead_words"]) - set(names["kept_at_end"]), repeat=True),
         determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
         light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
         tail_words=re.compile(alternation(names["tail_words"])),
         head_nouns=re.compile(alternation(names["head_nouns"])),
-        head_end=re.compile(rf"(?:{alternation(names['head_nouns'])})$"),
+        head_end=Tail(names["head_nouns"]),
         modifier_verbs=frozenset(names["modifier_verbs"]),
         governing_verbs=frozenset(names["governing_verbs"]),
         unit_last=frozenset(u[-1] for u in units),
         quantity_end=re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千万亿])[余多]?(?:{alternation(units)})$"),
-        people_end=re.compile(rf"(?:{alternation(names['people_nouns'])})$"),
+        people_end=Tail(names["people_nouns"]),
         zero=re.compile(rf"{zeros['openers']}|(?:{zeros['zero_prefix']})(?=(?:{alternation(zeros['outcomes'])}))"),
-        zero_outcome=re.compile(rf"(?:{alternation(zeros['outcomes'])})$"),
+        zero_outcome=Tail(zeros["outcomes"]),
         zero_context=re.compile(zeros['contexts']),
         zero_strong=re.compile(zeros['strong']),
         zero_suffix=re.compile(zeros['suffix']),
