@@ -9,6 +9,7 @@ import hashlib
 import os
 import re
 import stat
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from .errors import InputError
 MAX_TEXT_MB = 20
 MAX_DOCX_BYTES = 200 * 1024 * 1024     # a .docx is mostly its photos; only document.xml is read
 MAX_DOCX_XML_BYTES = 32 * 1024 * 1024  # uncompressed document.xml; more is a zip bomb, not a report
+MAX_DOCX_PARTS = 10_000                # a Word document has dozens of parts, a few thousand with photos
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 DOCX_SUFFIXES = {".docx"}
 
@@ -276,6 +278,8 @@ def _read_docx(raw: bytes, path: str) -> str:
     import io
     import xml.etree.ElementTree as ET
 
+    if _zip_parts(raw) > MAX_DOCX_PARTS:
+        raise InputError(f"corrupt .docx (a zip of over {MAX_DOCX_PARTS} parts: a zip bomb, not a Word document)", path)
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             try:
@@ -314,6 +318,17 @@ def _read_docx(raw: bytes, path: str) -> str:
     if not _VISIBLE.search(text):
         raise InputError("document has no text", path)
     return text
+
+
+def _zip_parts(raw: bytes) -> int:
+    """How many members the zip's end record announces (0 if there is none), or more than
+    MAX_DOCX_PARTS for a central directory too large for them: read before the zip module lists
+    them all, which for millions of empty members takes minutes and gigabytes."""
+    at = raw.rfind(b"PK\x05\x06", max(0, len(raw) - 65_557))
+    if at < 0 or at + 22 > len(raw):
+        return 0  # no end record: the zip module says it is no zip
+    count, size = struct.unpack_from("<HI", raw, at + 10)
+    return count if size <= MAX_DOCX_PARTS * 300 else MAX_DOCX_PARTS + 1
 
 
 def _para_text(p) -> str:
