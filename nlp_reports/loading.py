@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-# A report is a few dozen KB of text; 20 MB (7 million characters, some 40 s to analyse) is the
-# most one report could be, and more is a file holding many reports, which should be split.
-# NLP_REPORTS_MAX_MB raises the limit for text files.
+# A report is a few dozen KB of text; 20 MB (7 million characters, about a minute and 1 GB to
+# analyse) is the most one report could be, and more is a file holding many reports, which should
+# be split. NLP_REPORTS_MAX_MB raises the limit for text files.
 MAX_TEXT_MB = 20
 MAX_DOCX_BYTES = 200 * 1024 * 1024     # a .docx is mostly its photos; only document.xml is read
 MAX_DOCX_XML_BYTES = 32 * 1024 * 1024  # uncompressed document.xml; more is a zip bomb, not a report
@@ -224,7 +224,8 @@ def _text(text: str, path: str) -> str:
 # "sloppily" (its five unassigned bytes pass through as Latin-1), as the tools that do this do. A
 # byte the wrong reading lost (a U+FFFD in the mojibake) stays lost: it goes back as an invalid byte,
 # so that its character becomes U+FFFD again, not some other character.
-_SLOPPY_1252 = {ord(bytes([b]).decode("cp1252")): chr(b) for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+_SLOPPY_1252 = {ord(bytes([b]).decode("cp1252")): chr(b) for b in range(0x80, 0xA0)
+                if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
 _WRONG_READINGS = (("gbk", lambda t: t.encode("gb18030")),
                    ("windows-1252", lambda t: t.translate(_SLOPPY_1252).encode("latin-1")))
 

@@ -29,8 +29,10 @@ REPORTISH = st.text(alphabet=st.sampled_from(list(
     "零〇一二两三四五六七八九是次件人名个元份率无未发生零事故\n 第部分年月日每X镇街道下一步存在问题|")), max_size=300)
 ANY = st.text(max_size=300)
 # Chinese as reports write it: the 6763 characters of GB2312, digits, ASCII and Chinese punctuation.
-_GB2312 = [ch for ch in (bytes([hi, lo]).decode("gb2312", "ignore") for hi in range(0xB0, 0xF8) for lo in range(0xA1, 0xFF)) if ch]
-CHINESE = st.text(alphabet=st.sampled_from(_GB2312 + list("0123456789，。、；：“”（）《》%\n ")), min_size=1, max_size=200)
+_GB2312 = [ch for ch in (bytes([hi, lo]).decode("gb2312", "ignore") for hi in range(0xB0, 0xF8)
+                         for lo in range(0xA1, 0xFF)) if ch]
+CHINESE = st.text(alphabet=st.sampled_from(_GB2312 + list("0123456789，。、；：“”（）《》%\n ")),
+                  min_size=1, max_size=200)
 FUZZ = settings(max_examples=int(os.environ.get("NLP_REPORTS_FUZZ", "150")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
