@@ -522,6 +522,26 @@ SELECT r.id AS report_id, r.place, r.place_key, r.place_code, r.year, r.report_t
 FROM indicators i JOIN reports r ON r.id = i.report_id WHERE {' AND '.join(where)}
 ORDER BY r.place_key, r.year, r.id, i.start""", args))
 
+    def indicators_over_years(self, place=None, report_type=None, years=None) -> list[dict]:
+        """Each indicator key (canonical, else name) with the number of places that report it in
+        two years or more."""
+        where, args = _report_filter(["r.year IS NOT NULL", "r.place_key IS NOT NULL"], [], place, report_type, years)
+        return list(self.query(f"""
+SELECT indicator, is_canonical, count(*) AS places FROM (
+  SELECT coalesce(i.canonical, i.name) AS indicator, i.canonical IS NOT NULL AS is_canonical, r.place_key
+  FROM indicators i JOIN reports r ON r.id = i.report_id WHERE {' AND '.join(where)}
+  GROUP BY 1, 2, r.place_key HAVING count(DISTINCT r.year) >= 2)
+GROUP BY indicator, is_canonical""", args))
+
+    def unplaced(self, report_type=None, years=None) -> int:
+        """The reports (of `report_type`, and in `years` where they have one) that compare leaves
+        out for want of a year or a place key."""
+        where, args = _report_filter(["(r.year IS NULL OR r.place_key IS NULL)"], [], None, report_type, None)
+        if years:
+            where.append("(r.year IS NULL OR r.year BETWEEN ? AND ?)")
+            args += list(years)
+        return self.conn.execute(f"SELECT count(*) FROM reports r WHERE {' AND '.join(where)}", args).fetchone()[0]
+
     def canonical_of_names(self, names) -> dict[str, list[str]]:
         """{name: [canonical keys]} for those `names` whose indicators carry a canonical key."""
         names = list(names)
