@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from .errors import InputError
 
-# A report is a few dozen KB of text; 20 MB (7 million characters, about a minute and 1 GB to
+# A report is a few dozen KB of text; 20 MB (7 million characters, about a minute and 1.2 GB to
 # analyse) is the most one report could be, and more is a file holding many reports, which should
 # be split. NLP_REPORTS_MAX_MB raises the limit for text files.
 MAX_TEXT_MB = 20
