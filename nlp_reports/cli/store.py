@@ -143,7 +143,8 @@ def score(db, rubric, reuse):
 @click.command()
 @db_option()
 @click.option("--indicator", "indicators", multiple=True, metavar="KEY",
-              help="Canonical key, or name for indicators without one (repeatable) [default: the most widespread].")
+              help="Canonical key, or name for indicators without one (repeatable) [default: the most widespread, "
+                   "canonical keys first].")
 @click.option("--place", help="Only this place (its name or key).")
 @click.option("--report-type", help="Only reports of this type.")
 @click.option("--years", metavar="FROM-TO", help="Only these years, e.g. 2021-2023.")
@@ -159,7 +160,7 @@ def compare(db, indicators, place, report_type, years, by, fmt, plot):
     \b
     Example:
         nlp-reports compare --db reports.db
-        nlp-reports compare --db reports.db --indicator 办理案件 --years 2021-2023 --plot cases.png
+        nlp-reports compare --db reports.db --indicator disputes_handled --years 2021-2023 --plot disputes.png
         nlp-reports compare --db reports.db --by year --format csv > compare.csv
     """
     from .. import compare as cmp_mod
