@@ -10,7 +10,7 @@ import bisect
 import re
 
 from ..results import Indicator
-from .lexicon import Lexicon, Tail, lexicon
+from .lexicon import Lexicon, Tail, after_last, lexicon
 from .numbers import parse_number, scale
 from .tables import table_indicators
 
@@ -113,12 +113,7 @@ _LAST_BREAK = re.compile("[。；！？\n]")
 
 
 def _start_after(mark: re.Pattern, text: str, pos: int, limit: int) -> int:
-    """The offset after the last `mark` (a one-character class) in the `limit` characters before
-    `pos`, else the first of them. Searched in the reversed window: the first hit is the last mark,
-    where a forward search for the last one would look ahead from every mark."""
-    floor = max(0, pos - limit)
-    m = mark.search(text[floor:pos][::-1])
-    return pos - m.start() if m else floor
+    return after_last(mark, text, max(0, pos - limit), pos)
 
 
 def _clause_start(text: str, pos: int, limit: int = 60) -> int:
@@ -163,7 +158,8 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
             and _summarises(text, start, m.end(), parse_number(num)):
         return None
     clause = _label_start(text, start, _clause_start(text, start))
-    if _RULE.search(text, _comma_clause_start(text, start), start):
+    comma = _comma_clause_start(text, start)
+    if _RULE.search(text, comma, start):
         return None  # 每月巡河3次: a rule of frequency, not an achievement
     unit, kind, arabic_only = lex.units[m.group("unit")]
     if arabic_only and chinese:
@@ -210,7 +206,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     name, name_start, name_end = _name(text, clause, len(prefix), m.end(), kind, lex)
     ev_start = min(clause + name_start, start) if name else start
     ev_end = max(m.end(), name_end)
-    scope, scope_text = _scope(text, start, lex, kind == "change")
+    scope, scope_text = _scope(text, start, lex, kind == "change", comma)
     return dict(name=name, value=value, value_max=value_max, unit=unit, qualifier=qualifier, kind=kind,
                 start=ev_start, end=ev_end, scope=scope, scope_text=scope_text, direction=direction,
                 num_start=start, rule="quantity")
@@ -252,7 +248,8 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     except (ValueError, ZeroDivisionError):
         return None
     clause = _clause_start(text, start)
-    if _RULE.search(text, _comma_clause_start(text, start), start):
+    comma = _comma_clause_start(text, start)
+    if _RULE.search(text, comma, start):
         return None
     prefix = text[clause:start]
     q = groups["q"]
@@ -267,7 +264,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         kind, direction = "change", "down" if (cm.group("dir1") or cm.group("dir2")) in _DOWN else "up"
         prefix = prefix[:cm.start()]
     name, name_start, _ = _name(text, clause, len(prefix), m.end(), kind, lex)
-    scope, scope_text = _scope(text, start, lex, kind == "change")
+    scope, scope_text = _scope(text, start, lex, kind == "change", comma)
     return dict(name=name, value=value, value_max=None, unit=unit, qualifier=qualifier, kind=kind,
                 start=clause + name_start if name else start, end=m.end(), scope=scope,
                 scope_text=scope_text, direction=direction, num_start=start, rule="fraction")
@@ -339,18 +336,23 @@ def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
     return out
 
 
-def _scope(text: str, pos: int, lex: Lexicon, change: bool = False) -> tuple[str | None, str | None]:
-    """The scope cue in the number's own clause, or in a bare adverbial clause before it in the same
-    sentence (今年以来，… / 截至11月底，…). The comparison of a change (较上年增加5件) is no baseline,
-    and a baseline cue followed by its own figure (由上年的4个减少到1个) does not reach the next one."""
-    clause = _comma_clause_start(text, pos)
+def _scope(text: str, pos: int, lex: Lexicon, change: bool = False,
+           clause: int | None = None) -> tuple[str | None, str | None]:
+    """The scope cue in the number's own clause (from `clause`, its start when known), or in a bare
+    adverbial clause before it in the same sentence (今年以来，… / 截至11月底，…). The comparison of a
+    change (较上年增加5件) is no baseline, and a baseline cue followed by its own figure (由上年的4个
+    减少到1个) does not reach the next one."""
+    clause = _comma_clause_start(text, pos) if clause is None else clause
     sentence = _window_start(text, pos)
     windows = [text[clause:pos]]
     # A bare adverbial clause earlier in the sentence (…，今年以来，…) scopes what follows it.
-    if lex.any_scope.search(text, sentence, clause):
-        windows += [c for c in reversed(text[sentence:clause].split("，"))
-                    if 0 < len(c) <= 10 and not lex.quantity.search(c)
-                    and any(p.match(c) for s, p in lex.scopes if s != "baseline")][:1]
+    earlier = next((c for c in reversed(text[sentence:clause].split("，")) if 0 < len(c) <= 10
+                    and any(p.match(c) for s, p in lex.scopes if s != "baseline") and not lex.quantity.search(c)),
+                   None)
+    if earlier and lex.any_scope.search(text, sentence, clause):
+        windows.append(earlier)
+    elif not lex.any_scope.search(windows[0]):
+        return None, None  # no cue at all: one search instead of one per scope
     for scope, pattern in lex.scopes:
         for window in windows:
             m = pattern.search(window)
@@ -390,7 +392,7 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     rest = stripped[last_end:]
     name = "" if lex.lead_words.fullmatch(rest) else _trim(rest, lex)
     if name:
-        return _span_of(stripped, last_end, len(stripped), lex, unit_end)
+        return _span_of(stripped, last_end, len(stripped), lex, unit_end, name)
     if runs:
         # 开展专项督导11次, 调解成功28件: no object, so the action is what is counted, with the words
         # after it (成功); in a run of verbs (组织专题学习, 完成植树造林) governing verbs are dropped.
@@ -403,9 +405,10 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     return "", clause + prefix_len, unit_end
 
 
-def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int):
+def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int, name: str | None = None):
+    """(name, start, end) of prefix[lo:hi] trimmed (`name`: its trimmed form, when known)."""
     piece = prefix[lo:hi]
-    name = _trim(piece, lex)
+    name = _trim(piece, lex) if name is None else name
     if len(name) < 2:
         return "", lo, unit_end  # 较上年的115件, 调整后为3046万元: a lone character names nothing
     offset = lo + piece.find(name)
@@ -451,6 +454,8 @@ def _verb_runs(prefix: str, lex: Lexicon) -> list[tuple[int, int, int]]:
 def _trim(name: str, lex: Lexicon) -> str:
     """`name` without determiners and lead words at either end; a strip that would leave less than
     two characters is not made (对象 keeps its 对)."""
+    if name and name[0] not in lex.trim_first and not name[0].isdecimal() and name[-1] not in lex.lead_end.last:
+        return name if _CJK.search(name) else ""  # nothing to strip at either end (the common case)
     previous = None
     while name and name != previous:
         previous = name = _LEADING_YEAR.sub("", name)

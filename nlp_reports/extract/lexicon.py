@@ -1,4 +1,5 @@
-"""The compiled forms of the extraction lexicons, built once per process from the data files."""
+"""The compiled forms of the extraction lexicons, built once per process from the data files, and
+the search helpers that keep them fast (FirstOf, Tail, after_last)."""
 from __future__ import annotations
 
 import functools
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 
 from ..resources import alternation, load
 from .numbers import ARABIC, BARE, CHINESE
+from .taxonomy import required_literals
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Lexicon:
     kept_at_start: tuple          # 在建项目: a lead word that starts one of these is not stripped
     lead_end: Tail
     determiners: re.Pattern
+    trim_first: frozenset         # the first characters of determiners and lead words
     light_verbs: re.Pattern
     tail_words: re.Pattern
     head_nouns: re.Pattern        # fullmatch: a noun a verb before it modifies (培训班, 整治资金)
@@ -48,19 +51,28 @@ class FirstOf:
     first and the earlier pattern at a tie, each found by its own pattern. Python's engine skips
     ahead to where a pattern can start only when it opens with a literal or a character class, which
     an alternation of such patterns no longer does: it is then tried branch by branch at every
-    offset. The patterns must not match the empty string."""
+    offset. A pattern is not searched at all where none of the literals it requires (周年 for
+    \\d{1,3}周年) occurs. The patterns must not match the empty string."""
 
     def __init__(self, patterns):
         self.patterns = tuple(re.compile(p) if isinstance(p, str) else p for p in patterns)
+        self.literals = tuple(() if p.flags & re.IGNORECASE else tuple(sorted(required_literals(p.pattern)))
+                              for p in self.patterns)
+        # When every pattern requires a literal, one search for any of them rules a text out.
+        self.gate = re.compile(alternation(set().union(*self.literals))) if all(self.literals) else None
 
     def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
         endpos = len(text) if endpos is None else endpos
-        ahead = [p.search(text, pos, endpos) for p in self.patterns]  # each pattern's next match
+        if self.gate is not None and not self.gate.search(text, pos, endpos):
+            return
+        patterns = [p for p, literals in zip(self.patterns, self.literals)
+                    if not literals or any(text.find(lit, pos, endpos) >= 0 for lit in literals)]
+        ahead = [p.search(text, pos, endpos) for p in patterns]  # each pattern's next match
         while True:
             best = None
             for i, m in enumerate(ahead):
                 if m is not None and m.start() < pos:  # overlapped by the match just given
-                    m = ahead[i] = self.patterns[i].search(text, pos, endpos)
+                    m = ahead[i] = patterns[i].search(text, pos, endpos)
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
             if best is None:
@@ -90,6 +102,14 @@ class Tail:
 
     def sub(self, repl: str, text: str) -> str:
         return self.pattern.sub(repl, text) if text[-1:] in self.last else text
+
+
+def after_last(mark: re.Pattern, text: str, lo: int, hi: int) -> int:
+    """The offset after the last `mark` (a one-character class) in text[lo:hi], else `lo`. Searched
+    in the reversed window, where the first hit is the last mark: a forward search for the last one
+    would look ahead from every mark."""
+    m = mark.search(text[lo:hi][::-1])
+    return hi - m.start() if m else lo
 
 
 def _is_regex(phrase: str) -> bool:
@@ -134,6 +154,7 @@ def lexicon() -> Lexicon:
         # 调解成功28件: a word such as 成功 is an adverb before a verb but part of the action after one.
         lead_end=Tail(set(names["lead_words"]) - set(names["kept_at_end"]), repeat=True),
         determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
+        trim_first=frozenset(str(w)[0] for w in names["determiners"] + names["lead_words"]),
         light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
         tail_words=re.compile(alternation(names["tail_words"])),
         head_nouns=re.compile(alternation(names["head_nouns"])),
