@@ -18,14 +18,13 @@ import dataclasses
 import re
 
 from ..results import Indicator
-from .lexicon import lexicon
+from .lexicon import after_last, lexicon
 from .taxonomy import Taxonomy, taxonomy
 
 _CLAUSE_MARKS = "，。；！？：、\n"
 _CHAIN_BREAK = re.compile(r"[。；！？\n]")
 _SENTENCE_END = re.compile(r"[。！？\n]")
-_LAST_MARK = re.compile(r"[，。；！？：、\n](?=[^，。；！？：、\n]*\Z)")
-_LAST_BREAK = re.compile(r"[。！？\n](?=[^。！？\n]*\Z)")
+_CLAUSE_MARK = re.compile(r"[，。；！？：、\n]")
 _CLAUSE_END = re.compile(r"[，。；！？：、\n]")
 _DROPPED = re.compile(r"[\s“”\"‘’'《》〈〉「」『』]")
 # Qualifier and linking words between a name and its number: 调解成功率达到95.5% → 调解成功率#.
@@ -52,6 +51,7 @@ def assign_canonical(indicators, text: str) -> list[Indicator]:
     # 个百分点 on the last rate.
     bases = {"any": [None, None], "level": [None, None]}
     previous = None
+    cues: dict = {}  # sentence window → its cue field: the figures of one sentence share it
     for ind in indicators:
         if previous is not None and _CHAIN_BREAK.search(text, min(previous.end, ind.start), ind.start):
             bases = {"any": [None, None], "level": [None, None]}
@@ -60,7 +60,7 @@ def assign_canonical(indicators, text: str) -> list[Indicator]:
         sub = _is_part(text, start)
         before = bases["level" if ind.kind == "change" and ind.unit != "个百分点" else "any"]
         keys = {f.canonical for f in before if f is not None and f.canonical and ind.start - f.end <= _BASE_REACH}
-        key = _key_for(tax, ind, text, start, sub, keys)
+        key = _key_for(tax, ind, text, start, sub, keys, cues)
         if key != ind.canonical:
             ind = dataclasses.replace(ind, canonical=key)
         out.append(ind)
@@ -78,27 +78,33 @@ def describe(ind: Indicator, text: str, bases=()) -> str:
     return _line(taxonomy(), ind, text, _phrase(ind, text, start), _is_part(text, start), set(bases))
 
 
-def _line(tax: Taxonomy, ind: Indicator, text: str, phrase: str, sub: bool, bases: set) -> str:
-    cues = {m.lastgroup for m in tax.cues.finditer(text, *_sentence_around(text, ind))}
+def _line(tax: Taxonomy, ind: Indicator, text: str, phrase: str, sub: bool, bases: set,
+          cues: dict | None = None) -> str:
+    window = _sentence_around(text, ind)
+    field = cues.get(window) if cues is not None else None
+    if field is None:
+        field = "," + ",".join(sorted({m.lastgroup for m in tax.cues.finditer(text, *window)})) + ","
+        if cues is not None:
+            cues[window] = field
     name = "" if sub else tax.leads.sub("", _DROPPED.sub("", ind.name or ""))
     return "\t".join((ind.kind, _unit(ind), "," + ",".join(sorted(bases)) + ",", "S" if sub else "N",
-                      "," + ",".join(sorted(cues)) + ",", name, phrase))
+                      field, name, phrase))
 
 
 def _sentence_around(text: str, ind: Indicator) -> tuple[int, int]:
     """The figure's sentence, at most _CUE_REACH characters either side of its evidence (so that a
     text without sentence marks costs no more per figure)."""
     lo, hi = max(0, ind.start - _CUE_REACH), min(len(text), ind.end + _CUE_REACH)
-    before = _LAST_BREAK.search(text, lo, ind.start)
     after = _SENTENCE_END.search(text, ind.end, hi)
-    return (before.end() if before else lo), (after.start() if after else hi)
+    return after_last(_SENTENCE_END, text, lo, ind.start), (after.start() if after else hi)
 
 
 def _unit(ind: Indicator) -> str:
     return ind.unit or ("-" if ind.value == 0 else "?")
 
 
-def _key_for(tax: Taxonomy, ind: Indicator, text: str, start: int, sub: bool, bases: set) -> str | None:
+def _key_for(tax: Taxonomy, ind: Indicator, text: str, start: int, sub: bool, bases: set,
+             cues: dict | None = None) -> str | None:
     if (ind.kind, _unit(ind)) not in tax.groups or ind.scope in ("target", "baseline"):
         return None
     phrase = _phrase(ind, text, start)
@@ -106,7 +112,7 @@ def _key_for(tax: Taxonomy, ind: Indicator, text: str, start: int, sub: bool, ba
         return None
     line = None
     for n in tax.candidates(ind.kind, _unit(ind), phrase):
-        line = line or _line(tax, ind, text, phrase, sub, bases)
+        line = line or _line(tax, ind, text, phrase, sub, bases, cues)
         key, pattern = tax.phrasings[n]
         if pattern.fullmatch(line):
             return key
@@ -138,13 +144,14 @@ def _clause_start(text: str, pos: int) -> int:
     holds its own number (举办讲座4次、悬挂横幅12条), not when the items share one
     (开展消防、防汛等应急演练11次)."""
     lo = max(0, pos - _CLAUSE_REACH)
-    mark = _LAST_MARK.search(text, lo, pos)
+    marks = _CLAUSE_MARK.finditer(text[lo:pos][::-1])  # right to left: reversed offset r is text[pos - 1 - r]
+    mark = next(marks, None)
     while mark is not None and mark.group() == "、":
-        item = _LAST_MARK.search(text, lo, mark.start())
-        if _last_number(text, item.end() if item else lo, mark.start()):
+        item = next(marks, None)
+        if _last_number(text, pos - item.start() if item else lo, pos - mark.end()):
             break
         mark = item
-    return mark.end() if mark else lo
+    return pos - mark.start() if mark else lo
 
 
 def _last_number(text: str, start: int, end: int) -> tuple[int, int] | None:

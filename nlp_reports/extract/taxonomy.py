@@ -27,7 +27,7 @@ class Taxonomy:
     phrasings: tuple         # (key, pattern fullmatched on the description line), in file order
     groups: dict             # (kind, unit) → (indexes of the phrasings admitting that kind and unit,
                              #                 those of them that require no literal)
-    literal_re: re.Pattern   # finds, at each position of a phrase, the longest literal starting there
+    literal_re: re.Pattern   # search: the longest literal starting at the first position holding one
     by_literal: dict         # literal → indexes of the phrasings requiring it or one of its prefixes
     cues: re.Pattern         # one named group per context cue of the sentence
     target: re.Pattern       # target or plan words: such a figure is no achievement
@@ -37,8 +37,12 @@ class Taxonomy:
         """The phrasings admitting `kind` and `unit` whose required literal `phrase` holds, in file order."""
         group, always = self.groups.get((kind, unit), ((), ()))
         found = set(always)
-        for m in self.literal_re.finditer(phrase):
-            found.update(self.by_literal[m.group(1)] & group)
+        # At each position the literal starting there: searched from one past the last found (a
+        # look-ahead pattern with finditer would be tried at every offset).
+        pos, search = 0, self.literal_re.search
+        while (m := search(phrase, pos)) is not None:
+            found.update(self.by_literal[m.group()] & group)
+            pos = m.start() + 1
         return sorted(found)
 
 
@@ -69,7 +73,7 @@ def taxonomy() -> Taxonomy:
     cues = "|".join(f"(?P<{name}>{pattern})" for name, pattern in data["contexts"].items())
     return Taxonomy(entries={e["key"]: e for e in data["entries"]}, phrasings=tuple(phrasings),
                     groups={g: (frozenset(ns), frozenset(ns & unindexed)) for g, ns in groups.items()},
-                    literal_re=re.compile(f"(?=({alternation(requiring)}))"), by_literal=by_literal,
+                    literal_re=re.compile(alternation(requiring)), by_literal=by_literal,
                     cues=re.compile(cues),
                     target=re.compile(data["target_words"]), leads=re.compile(f"^(?:{_leads(data)})*"))
 
