@@ -284,8 +284,10 @@ def open_folder():
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_file_without_read_permission(open_folder):
-    """chmod 000 stops no root process, so extract and batch run as the unprivileged uid 65534."""
+def test_without_permission_to_read_or_to_write(open_folder):
+    """chmod stops no root process, so extract and batch run as the unprivileged uid 65534: a file
+    it may not read, a folder it may not list, a folder it may not write the store in, and a
+    store it may not write."""
     if os.geteuid() != 0:
         drop = []  # not root: chmod 000 works on our own files already
     elif shutil.which("setpriv"):
@@ -313,6 +315,18 @@ def test_a_file_without_read_permission(open_folder):
     assert b.stdout.startswith("processed 1, skipped 0 (unchanged), failed 2, ")
     assert sorted(b.stderr.splitlines()) == [f"failed: {folder / 'locked'}: cannot read the folder (Permission denied)",
                                              f"failed: {secret}: permission denied"]
+    nowhere = subprocess.run(drop + CLI + ["batch", str(ok), "--db", str(folder / "r.db"), "--workers", "1",
+                                           "--no-classify", "--no-progress"], capture_output=True, text=True, timeout=60)
+    assert (nowhere.returncode, nowhere.stderr) == (
+        4, f"nlp-reports: error: {folder / 'r.db.lock'}: cannot create the lock file (Permission denied)\n")
+    os.chmod(out / "r.db", 0o444)
+    (out / "new.txt").write_text(TEXT, encoding="utf-8")
+    read_only = subprocess.run(drop + CLI + ["batch", str(out / "new.txt"), "--db", str(out / "r.db"), "--workers",
+                                             "1", "--no-classify", "--no-progress"], capture_output=True, text=True,
+                               timeout=60)
+    assert (read_only.returncode, read_only.stderr) == (
+        4, f"nlp-reports: error: {out / 'r.db'}: cannot write to the store (the store is read-only); "
+           "the reports stored before are complete\n")
 
 
 def test_the_size_limit_can_be_raised(tmp_path, monkeypatch, seed_text):
