@@ -326,6 +326,16 @@ def _pickled_arrays(folder, marker):
     _rehash(folder)
 
 
+def _not_finite(folder, _marker):
+    import numpy as np
+
+    with np.load(folder / "arrays.npz") as npz:
+        arrays = dict(npz)
+    arrays["coef"][0, 0] = np.nan
+    np.savez(folder / "arrays.npz", **arrays)
+    _rehash(folder)
+
+
 def _arrays_elsewhere(folder, _marker):
     manifest = json.loads((folder / "model.json").read_text(encoding="utf-8"))
     manifest["arrays"]["file"] = "../../../etc/passwd"
@@ -371,7 +381,9 @@ def trained_model(tmp_path_factory):
     (_other_version, "model format version 99 is not supported"),
     (_pickled_arrays, "arrays.npz cannot be read (ValueError: Object arrays cannot be loaded when allow_pickle=False)"),
     (_arrays_elsewhere, "model.json: arrays must name a file beside it, with its sha256"),
-], ids=["changed-byte", "truncated-arrays", "truncated-manifest", "other-version", "pickle-inside", "path-outside"])
+    (_not_finite, "arrays.npz holds values that are not finite floating-point numbers"),
+], ids=["changed-byte", "truncated-arrays", "truncated-manifest", "other-version", "pickle-inside", "path-outside",
+        "nan-inside"])
 def test_a_damaged_model_is_refused_by_extract_and_batch(tmp_path, trained_model, damage, reason):
     model = tmp_path / "model"
     shutil.copytree(trained_model, model)

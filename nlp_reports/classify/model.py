@@ -198,6 +198,9 @@ def load_model(path) -> ThemeModel:
     if idf.shape != (v,) or coef.shape != (k, v) or intercept.shape != (k,):
         raise ModelError(f"array shapes idf {idf.shape}, coef {coef.shape}, intercept {intercept.shape} "
                          f"do not fit {k} labels and {v} terms", where)
+    # A NaN would pass as a confidence into the JSON output and the store.
+    if any(a.dtype.kind != "f" or not np.isfinite(a).all() for a in (idf, coef, intercept)):
+        raise ModelError(f"{arrays.name} holds values that are not finite floating-point numbers", where)
     try:
         return ThemeModel(manifest, idf, coef, intercept, folder)
     except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:  # a well-hashed but odd manifest
