@@ -86,6 +86,15 @@ def test_numpy_scores_equal_scikit_learn():
     assert ours == pytest.approx(theirs, abs=1e-9)
 
 
+def test_a_configuration_within_the_cv_noise_of_the_best_keeps_the_earlier_one():
+    from nlp_reports.classify.train import CV_TIE, choose
+
+    first, second, third = ({"name": n, "macro_f1": f} for n, f in (("a", 0.831), ("b", 0.832), ("c", 0.70)))
+    assert choose([first, second, third]) is first
+    second["macro_f1"] = first["macro_f1"] + CV_TIE + 0.001
+    assert choose([first, second, third]) is second
+
+
 def _corpus_reports(limit=None):
     from nlp_reports.loading import load_file
     from nlp_reports.normalise import normalise
