@@ -18,7 +18,8 @@ import dataclasses
 import re
 
 from ..results import Indicator
-from .lexicon import after_last, lexicon
+from .lexicon import lexicon
+from .search import after_last
 from .taxonomy import Taxonomy, taxonomy
 
 _CLAUSE_MARKS = "，。；！？：、\n"

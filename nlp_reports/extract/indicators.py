@@ -10,8 +10,9 @@ import bisect
 import re
 
 from ..results import Indicator
-from .lexicon import Lexicon, Tail, after_last, lexicon
+from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
+from .search import Tail, after_last
 from .tables import table_indicators
 
 _BOUNDARY = re.compile(r"[，。；！？、：|\n]")
@@ -346,13 +347,12 @@ def _scope(text: str, pos: int, lex: Lexicon, change: bool = False,
     sentence = _window_start(text, pos)
     windows = [text[clause:pos]]
     # A bare adverbial clause earlier in the sentence (…，今年以来，…) scopes what follows it.
-    earlier = next((c for c in reversed(text[sentence:clause].split("，")) if 0 < len(c) <= 10
-                    and any(p.match(c) for s, p in lex.scopes if s != "baseline") and not lex.quantity.search(c)),
-                   None)
-    if earlier and lex.any_scope.search(text, sentence, clause):
+    earlier = next((c for c in reversed(text[sentence:clause].split("，"))
+                    if 0 < len(c) <= 10 and lex.adverbial.match(c) and not lex.quantity.search(c)), None)
+    if earlier and lex.scope_gate.search(text, sentence, clause) and lex.any_scope.search(text, sentence, clause):
         windows.append(earlier)
-    elif not lex.any_scope.search(windows[0]):
-        return None, None  # no cue at all: one search instead of one per scope
+    elif not lex.scope_gate.search(windows[0]) or not lex.any_scope.search(windows[0]):
+        return None, None  # no cue at all: one or two searches instead of one per scope
     for scope, pattern in lex.scopes:
         for window in windows:
             m = pattern.search(window)

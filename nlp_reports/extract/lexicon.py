@@ -1,5 +1,4 @@
-"""The compiled forms of the extraction lexicons, built once per process from the data files, and
-the search helpers that keep them fast (FirstOf, Tail, after_last)."""
+"""The compiled forms of the extraction lexicons, built once per process from the data files."""
 from __future__ import annotations
 
 import functools
@@ -8,7 +7,7 @@ from dataclasses import dataclass
 
 from ..resources import alternation, load
 from .numbers import ARABIC, BARE, CHINESE
-from .taxonomy import required_literals
+from .search import FirstOf, Tail, gate
 
 
 @dataclass(frozen=True)
@@ -21,6 +20,8 @@ class Lexicon:
     prefix_qualifier_re: Tail
     scopes: list                  # (scope, pattern)
     any_scope: re.Pattern         # search: any scope cue at all (one pass before trying each)
+    scope_gate: re.Pattern        # search: a literal one of which every scope cue holds (cheaper still)
+    adverbial: re.Pattern         # match: a scope cue opening a clause, other than a baseline
     slogans: FirstOf
     verbs: re.Pattern
     lead_words: re.Pattern
@@ -37,79 +38,13 @@ class Lexicon:
     quantity_end: re.Pattern      # search: text ending in a number and unit (…26户|87人)
     unit_last: frozenset          # the last characters of the units (a cheap test before quantity_end)
     people_end: Tail              # search: the name ends with a noun for people or households
-    zero: re.Pattern
+    zero: FirstOf
     zero_outcome: Tail
     zero_context: re.Pattern
     zero_strong: re.Pattern
     zero_suffix: re.Pattern
     zero_word: re.Pattern         # match: the outcome word right after 零 (零事故)
     zero_tail: re.Pattern
-
-
-class FirstOf:
-    """Patterns searched as if they were one alternation (p1|p2|…): the same matches, leftmost
-    first and the earlier pattern at a tie, each found by its own pattern. Python's engine skips
-    ahead to where a pattern can start only when it opens with a literal or a character class, which
-    an alternation of such patterns no longer does: it is then tried branch by branch at every
-    offset. A pattern is not searched at all where none of the literals it requires (周年 for
-    \\d{1,3}周年) occurs. The patterns must not match the empty string."""
-
-    def __init__(self, patterns):
-        self.patterns = tuple(re.compile(p) if isinstance(p, str) else p for p in patterns)
-        self.literals = tuple(() if p.flags & re.IGNORECASE else tuple(sorted(required_literals(p.pattern)))
-                              for p in self.patterns)
-        # When every pattern requires a literal, one search for any of them rules a text out.
-        self.gate = re.compile(alternation(set().union(*self.literals))) if all(self.literals) else None
-
-    def finditer(self, text: str, pos: int = 0, endpos: int | None = None):
-        endpos = len(text) if endpos is None else endpos
-        if self.gate is not None and not self.gate.search(text, pos, endpos):
-            return
-        patterns = [p for p, literals in zip(self.patterns, self.literals)
-                    if not literals or any(text.find(lit, pos, endpos) >= 0 for lit in literals)]
-        ahead = [p.search(text, pos, endpos) for p in patterns]  # each pattern's next match
-        while True:
-            best = None
-            for i, m in enumerate(ahead):
-                if m is not None and m.start() < pos:  # overlapped by the match just given
-                    m = ahead[i] = patterns[i].search(text, pos, endpos)
-                if m is not None and (best is None or m.start() < best.start()):
-                    best = m
-            if best is None:
-                return
-            yield best
-            pos = best.end()
-
-    def search(self, text: str, pos: int = 0, endpos: int | None = None):
-        return next(self.finditer(text, pos, endpos), None)
-
-
-class Tail:
-    """A pattern of words anchored at the end (w1|w2|…$, or (…)+$ with `repeat`) that knows the
-    characters its matches end with: a string ending otherwise is answered at once, where the
-    engine would try the pattern at every offset of it."""
-
-    def __init__(self, words, repeat: bool = False):
-        words = [str(w) for w in words]
-        self.pattern = re.compile(rf"(?:{alternation(words)}){'+' if repeat else ''}$")
-        self.last = frozenset(w[-1] for w in words if w) | {"\n"}  # $ also matches before a final \n
-
-    def search(self, text: str, pos: int = 0, endpos: int | None = None):
-        end = len(text) if endpos is None else endpos
-        if text[end - 1:end] not in self.last or end <= pos:
-            return None
-        return self.pattern.search(text, pos, end)
-
-    def sub(self, repl: str, text: str) -> str:
-        return self.pattern.sub(repl, text) if text[-1:] in self.last else text
-
-
-def after_last(mark: re.Pattern, text: str, lo: int, hi: int) -> int:
-    """The offset after the last `mark` (a one-character class) in text[lo:hi], else `lo`. Searched
-    in the reversed window, where the first hit is the last mark: a forward search for the last one
-    would look ahead from every mark."""
-    m = mark.search(text[lo:hi][::-1])
-    return hi - m.start() if m else lo
 
 
 def _is_regex(phrase: str) -> bool:
@@ -147,6 +82,8 @@ def lexicon() -> Lexicon:
         prefix_qualifier_re=Tail(quals["prefix"]),
         scopes=[(k, re.compile(v)) for k, v in quals["scope"].items()],
         any_scope=re.compile("|".join(f"(?:{v})" for v in quals["scope"].values())),
+        scope_gate=gate(quals["scope"].values()),
+        adverbial=re.compile("|".join(f"(?:{v})" for k, v in quals["scope"].items() if k != "baseline")),
         slogans=FirstOf([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))]),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
@@ -164,7 +101,7 @@ def lexicon() -> Lexicon:
         unit_last=frozenset(u[-1] for u in units),
         quantity_end=re.compile(rf"(?:\d|[零〇一二两三四五六七八九十百千万亿])[余多]?(?:{alternation(units)})$"),
         people_end=Tail(names["people_nouns"]),
-        zero=re.compile(rf"{zeros['openers']}|(?:{zeros['zero_prefix']})(?=(?:{alternation(zeros['outcomes'])}))"),
+        zero=FirstOf([zeros["openers"], rf"(?:{zeros['zero_prefix']})(?=(?:{alternation(zeros['outcomes'])}))"]),
         zero_outcome=Tail(zeros["outcomes"]),
         zero_context=re.compile(zeros['contexts']),
         zero_strong=re.compile(zeros['strong']),

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-import re._parser as sre_parse  # noqa: the parser of `re`, to read the literals a pattern requires
 
 from ..errors import DataError
 from ..resources import alternation, load
+from .search import FirstOf, required_literals
 
 KINDS = ("count", "people", "money", "rate", "change", "area", "length", "time", "other")
 _KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -29,7 +29,7 @@ class Taxonomy:
                              #                 those of them that require no literal)
     literal_re: re.Pattern   # search: the longest literal starting at the first position holding one
     by_literal: dict         # literal → indexes of the phrasings requiring it or one of its prefixes
-    cues: re.Pattern         # one named group per context cue of the sentence
+    cues: FirstOf            # one pattern (a named group) per context cue of the sentence
     target: re.Pattern       # target or plan words: such a figure is no achievement
     leads: re.Pattern        # lead words dropped from the start of a name
 
@@ -70,11 +70,11 @@ def taxonomy() -> Taxonomy:
     # A phrase holding 矛盾纠纷# also holds 矛盾纠纷: the longest literal found stands for its prefixes.
     by_literal = {lit: frozenset().union(*(ns for other, ns in requiring.items() if lit.startswith(other)))
                   for lit in requiring}
-    cues = "|".join(f"(?P<{name}>{pattern})" for name, pattern in data["contexts"].items())
+    cues = FirstOf(f"(?P<{name}>{pattern})" for name, pattern in data["contexts"].items())
     return Taxonomy(entries={e["key"]: e for e in data["entries"]}, phrasings=tuple(phrasings),
                     groups={g: (frozenset(ns), frozenset(ns & unindexed)) for g, ns in groups.items()},
                     literal_re=re.compile(alternation(requiring)), by_literal=by_literal,
-                    cues=re.compile(cues),
+                    cues=cues,
                     target=re.compile(data["target_words"]), leads=re.compile(f"^(?:{_leads(data)})*"))
 
 
@@ -91,45 +91,6 @@ def _alternative(entry: dict, phrasing: dict, macros: dict) -> str:
     phrase = f"[^\t]*?(?:{_expand(phrasing['phrase'], macros)}){_FIELD}" if "phrase" in phrasing else _FIELD
     units = "(?:" + "|".join(map(re.escape, units_of(entry))) + ")"
     return "\t".join((re.escape(entry["kind"]), units, base, "[SN]" if entry.get("sub") else "N", cue, name, phrase))
-
-
-def required_literals(pattern: str) -> set[str]:
-    """Literals one of which every match of `pattern` contains (the best such set found), or an
-    empty set when nothing is known.
-
-    >>> sorted(required_literals("(?:排查|调处)(?:各类)?矛盾纠纷#"))
-    ['矛盾纠纷#']
-    >>> sorted(required_literals("(?:发放|派发)(?:了)?#")), required_literals("A?")
-    (['发放', '派发'], set())
-    """
-    try:
-        return _required(sre_parse.parse(pattern)) or set()
-    except re.error:
-        return set()
-
-
-def _required(items) -> set[str] | None:
-    """The best literal set of a parsed sequence: its plain runs, and its mandatory groups,
-    branches and repeats; the set whose shortest literal is longest wins."""
-    options, run = [], ""
-    for op, av in items:
-        if op is sre_parse.LITERAL:
-            run += chr(av)
-            continue
-        if run:
-            options.append({run})
-        run = ""
-        if op is sre_parse.SUBPATTERN:
-            options.append(_required(av[-1]))
-        elif op is sre_parse.BRANCH:
-            branches = [_required(b) for b in av[1]]
-            options.append(set().union(*branches) if all(branches) else None)
-        elif op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT) and av[0] >= 1:
-            options.append(_required(av[2]))
-    if run:
-        options.append({run})
-    options = [o for o in options if o]
-    return max(options, key=lambda o: (min(map(len, o)), -len(o)), default=None)
 
 
 def _macros(data: dict) -> dict:
