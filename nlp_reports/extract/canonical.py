@@ -17,9 +17,9 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from ..matching import after_last
 from ..results import Indicator
 from .lexicon import lexicon
-from .search import after_last
 from .taxonomy import Taxonomy, taxonomy
 
 _CLAUSE_MARKS = "，。；！？：、\n"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import bisect
 import re
 
+from ..matching import Tail, after_last
 from ..results import Indicator
 from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
-from .search import Tail, after_last
 from .tables import table_indicators
 
 _BOUNDARY = re.compile(r"[，。；！？、：|\n]")

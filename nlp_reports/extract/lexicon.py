@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 
 from ..resources import alternation, load
-from .numbers import ARABIC, BARE, CHINESE
-from .search import FirstOf, Tail, gate
+from ..matching import FirstOf, Tail, gate
+from .numbers import ARABIC, CHINESE, NUMERAL
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def lexicon() -> Lexicon:
     quals = load("qualifiers.yaml")
     suffix = alternation(quals["suffix"])
     quantity = re.compile(
-        rf"(?P<num>{ARABIC}|{CHINESE}|{BARE})(?P<q0>余|多)?(?P<mult>千万|百万|十万|万亿|[万亿千百])?"
+        rf"(?P<num>{NUMERAL})(?P<q0>余|多)?(?P<mult>千万|百万|十万|万亿|[万亿千百])?"
         # 1亿2000万元: the rest of the amount after 亿, in its own multiplier
         rf"(?:(?<=亿)(?P<rest>{ARABIC})(?P<rmult>千万|百万|十万|[万千]))?(?P<q1>余|多)?"
         rf"(?:(?P<sep>-|~|～|—|–|至|到)(?P<num2>{ARABIC}|{CHINESE})(?P<mult2>千万|百万|十万|[万亿千百])?(?P<q2>余|多)?)?"

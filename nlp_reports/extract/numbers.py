@@ -28,14 +28,27 @@ MULTIPLIERS = {"十": 10, "百": 100, "千": 1000, "万": 10_000, "亿": 100_000
 # tried at every position of a long run (an ID, a row of digits) would be quadratic.
 # The first character is matched before the look-behind (\d(?<!\d\d): the one before it is no
 # digit), which lets the engine skip quickly to where a numeral may start.
-ARABIC = r"\d(?<!\d\d)\d{0,15}(?:,\d{3}){0,5}(?:\.\d{1,8})?"
-CHINESE = (r"[零〇一二两三四五六七八九十](?<![零〇一二两三四五六七八九十百千万亿][零〇一二两三四五六七八九十])"
+_ARABIC_FIRST, _CHINESE_FIRST, _BARE_FIRST = r"\d", "[零〇一二两三四五六七八九十]", "[百千万]"
+ARABIC = _ARABIC_FIRST + r"(?<!\d\d)\d{0,15}(?:,\d{3}){0,5}(?:\.\d{1,8})?"
+CHINESE = (_CHINESE_FIRST + r"(?<![零〇一二两三四五六七八九十百千万亿][零〇一二两三四五六七八九十])"
            r"[零〇一二两三四五六七八九十百千万亿]{0,15}(?:点[零〇一二三四五六七八九]{1,6})?")
 # A multiplier standing for its own value, only where a qualifier says it is a number: 千余名,
 # 百余人, 近百名, 逾万人次 (never 百姓, 千家万户, 万一).
 # The multiplier is matched first and looked behind from there, which keeps the scan fast.
-BARE = (r"[百千万](?:(?<![零〇一二两三四五六七八九十百千万亿\d][百千万])(?=[余多])"
+BARE = (_BARE_FIRST + r"(?:(?<![零〇一二两三四五六七八九十百千万亿\d][百千万])(?=[余多])"
         r"|(?<=[近逾约超][百千万])(?![余多]))")
+
+
+def _one_of(*numerals: tuple[str, str]) -> str:
+    """(first class, pattern) numerals as one pattern opening with the union of their first classes,
+    each branch looking behind at the character matched: the same matches as first|second|…, which
+    the engine would try at every offset of a text."""
+    classes = "".join(first[1:-1] if first.startswith("[") else first for first, _ in numerals)
+    return f"[{classes}](?:" + "|".join(f"(?<={first}){pattern[len(first):]}" for first, pattern in numerals) + ")"
+
+
+# ARABIC|CHINESE|BARE
+NUMERAL = _one_of((_ARABIC_FIRST, ARABIC), (_CHINESE_FIRST, CHINESE), (_BARE_FIRST, BARE))
 _ARABIC_RE = re.compile(rf"^{ARABIC}$")
 
 

@@ -13,8 +13,8 @@ import functools
 import re
 
 from ..errors import DataError
+from ..matching import FirstOf, required_literals
 from ..resources import alternation, load
-from .search import FirstOf, required_literals
 
 KINDS = ("count", "people", "money", "rate", "change", "area", "length", "time", "other")
 _KEY = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")

@@ -1,4 +1,4 @@
-"""The search helpers (nlp_reports/extract/search.py) give exactly the matches of the plain
+"""The search helpers (nlp_reports/matching.py) give exactly the matches of the plain
 patterns they stand for, on the whole corpus and on generated edge cases."""
 import re
 
@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp_reports.extract.lexicon import lexicon
-from nlp_reports.extract.search import FirstOf, Tail, after_last, gate, required_literals
+from nlp_reports.matching import FirstOf, Tail, after_last, gate, required_literals
 from nlp_reports.extract.taxonomy import taxonomy
 from nlp_reports.loading import load_file
 from nlp_reports.normalise import normalise
@@ -116,3 +116,11 @@ def test_gate_matches_wherever_a_pattern_may():
     scope = gate(["(?:累计|共计)", "截至|截止"])
     assert scope.search("截至11月底") and scope.search("累计") and not scope.search("开展活动")
     assert gate(["累计", r"\d+"]).pattern == ""  # \d+ requires no literal: the gate lets everything through
+
+
+def test_numeral_is_the_alternation_of_the_three(corpus):
+    from nlp_reports.extract.numbers import ARABIC, BARE, CHINESE, NUMERAL
+
+    one, three = re.compile(NUMERAL), re.compile(f"{ARABIC}|{CHINESE}|{BARE}")
+    for text in corpus + ["近百名、逾万人次、千余名、百姓、千家万户、1,200.5、二〇二三、一万二千、12三"]:
+        assert [m.span() for m in one.finditer(text)] == [m.span() for m in three.finditer(text)]

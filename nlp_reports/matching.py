@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # the parser of `re`, to read the literals a pattern requires
 
-from ..resources import alternation
+from .resources import alternation
 
 
 class FirstOf:
