@@ -75,11 +75,22 @@ def after_last(mark: re.Pattern, text: str, lo: int, hi: int) -> int:
     return hi - m.start() if m else lo
 
 
-def gate(patterns) -> re.Pattern:
-    """A pattern for the literals one of which a match of any of `patterns` holds (it matches
-    everywhere when one of them requires none)."""
+def gate(patterns, flags: int = 0) -> re.Pattern:
+    """A pattern for the literals one of which a match of any of `patterns` (compiled with `flags`)
+    holds; it matches everywhere when one of them requires none."""
     literals = [required_literals(p) for p in patterns]
-    return re.compile(alternation(set().union(*literals)) if all(literals) else "")
+    return re.compile(alternation(set().union(*literals)) if all(literals) else "", flags)
+
+
+def anchored_at_start(pattern: str) -> bool:
+    """Whether every match of `pattern` starts at the start of the text (it opens with ^ outside
+    any alternation).
+
+    >>> anchored_at_start("^第[一二三]页"), anchored_at_start("^a|b"), anchored_at_start("(?:^a)")
+    (True, False, False)
+    """
+    parsed = sre_parse.parse(pattern)
+    return len(parsed) > 0 and parsed[0] == (sre_parse.AT, sre_parse.AT_BEGINNING) and pattern.startswith("^")
 
 
 def required_literals(pattern: str) -> set[str]:

@@ -9,6 +9,7 @@ import functools
 import re
 import unicodedata
 
+from .matching import anchored_at_start, gate
 from .resources import load
 
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"
@@ -51,28 +52,26 @@ def _char_class(codes) -> str:
 def _patterns():
     data = load("normalise.yaml")
     return (re.compile("|".join(data["markers"]), re.I),
-            _boiler(data["boiler_lines"]),
+            _Boiler(data["boiler_lines"]),
             re.compile(data["page_fragments"]),
             re.compile(data["line_breaks"]))
 
 
-def _boiler(patterns: list[str]):
-    """line → whether a boiler pattern matches it. The patterns anchored at the start are matched
-    there only: in one alternation with the others they would be tried at every offset."""
-    anchored = [p[1:] for p in patterns if _anchored(p)]
-    floating = [p for p in patterns if not _anchored(p)]
-    at_start = re.compile("|".join(f"(?:{p})" for p in anchored), re.I).match if anchored else lambda line: None
-    anywhere = re.compile("|".join(f"(?:{p})" for p in floating), re.I).search if floating else lambda line: None
-    return lambda line: at_start(line) or anywhere(line)
+class _Boiler:
+    """Which lines are site furniture. The patterns anchored at the start are matched there only
+    (in one alternation with the others they would be tried at every offset); the others only in a
+    text that holds one of the literals they require."""
 
+    def __init__(self, patterns: list[str]):
+        anchored = [p[1:] for p in patterns if anchored_at_start(p)]
+        floating = [p for p in patterns if not anchored_at_start(p)]
+        self.at_start = re.compile("|".join(f"(?:{p})" for p in anchored) or "(?!)", re.I).match
+        self.anywhere = re.compile("|".join(f"(?:{p})" for p in floating) or "(?!)", re.I).search
+        self.gate = gate(floating, re.I) if floating else re.compile("(?!)")
 
-def _anchored(pattern: str) -> bool:
-    """Whether every match of `pattern` starts at the start of the text (it opens with ^ outside
-    any alternation)."""
-    import re._parser as sre_parse
-
-    parsed = sre_parse.parse(pattern)
-    return len(parsed) > 0 and parsed[0] == (sre_parse.AT, sre_parse.AT_BEGINNING) and pattern.startswith("^")
+    def dropped(self, lines: list[str]) -> list[bool]:
+        floating = self.gate.search("\n".join(lines)) is not None
+        return [bool(self.at_start(line) or floating and self.anywhere(line)) for line in lines]
 
 
 # Patterns start with the character they are about, so that the engine skips to it (a pattern
@@ -150,19 +149,20 @@ def mark_line_breaks(text: str) -> str:
 def tidy_lines(text: str) -> str:
     """One paragraph per line: boiler lines dropped, wrapped lines joined, spaces tidied."""
     _, boiler, fragment, _ = _patterns()
+    lines = [fragment.sub("", _tidy_spaces(line.strip())) for line in re.split(r"\r\n|\r|\n", text)]
     paragraphs: list[list[str]] = []  # pieces joined once at the end: += on long lines is quadratic
-    for line in re.split(r"\r\n|\r|\n", text):
-        line = line.strip()
-        if " " in line:
-            line = _INNER_SPACE.sub("", _SPACES.sub(" ", line))
-        line = fragment.sub("", line)
-        if not line or boiler(line):
+    for line, dropped in zip(lines, boiler.dropped(lines)):
+        if not line or dropped:
             continue
         if paragraphs and _continues(paragraphs[-1], line):
             paragraphs[-1].append(line)
         else:
             paragraphs.append([line])
     return "\n".join("".join(p) for p in paragraphs)
+
+
+def _tidy_spaces(line: str) -> str:
+    return _INNER_SPACE.sub("", _SPACES.sub(" ", line)) if " " in line else line
 
 
 def _continues(pieces: list[str], line: str) -> bool:
