@@ -29,9 +29,12 @@ _CLAUSE_MARK = re.compile(r"[，。；！？：、\n]")
 _CLAUSE_END = re.compile(r"[，。；！？：、\n]")
 _DROPPED = re.compile(r"[\s“”\"‘’'《》〈〉「」『』]")
 # Qualifier and linking words between a name and its number: 调解成功率达到95.5% → 调解成功率#.
-_BEFORE_NUMBER = re.compile(r"(?:约|近|将近|大约|接近|达到|达|为|超过|逾|超|高达|多达|突破|共计|共|合计|累计|总计|均为|均|"
-                            r"分别为|分别|已达|仅|只有|继续保持|保持在|保持|稳定在|提高到|提高至|提升至|提升到|上升至|上升到|下降至|下降到|降至|"
-                            r"增至|增加到|扩充至|扩大到|扩大至|压缩至|压缩到|缩短至|缩短到|控制在|至)+(?=#)")
+_BEFORE_WORDS = ("约|近|将近|大约|接近|达到|达|为|超过|逾|超|高达|多达|突破|共计|共|合计|累计|总计|均为|均|"
+                 "分别为|分别|已达|仅|只有|继续保持|保持在|保持|稳定在|提高到|提高至|提升至|提升到|上升至|上升到|下降至|下降到|降至|"
+                 "增至|增加到|扩充至|扩大到|扩大至|压缩至|压缩到|缩短至|缩短到|控制在|至").split("|")
+_BEFORE_NUMBER = re.compile(f"(?:{'|'.join(_BEFORE_WORDS)})+(?=#)")
+# A '#' after the last character of one of the words: only then can _BEFORE_NUMBER match (a cheap test).
+_BEFORE_GATE = re.compile(f"[{''.join(sorted({w[-1] for w in _BEFORE_WORDS}))}]#")
 # In a zero list (未发生越级上访和群体性事件) each item is read as if the opener stood before it,
 # unless the opener's clause states a cause (因…引发的), which may qualify every item.
 _ZERO_LIST = re.compile(r"(无|未发生|没有发生|未出现|未发现)(?:(?!因)[^，。；#])*?和(?=[^和]*$)")
@@ -132,7 +135,8 @@ def _phrase(ind: Indicator, text: str, start: int) -> str:
             piece = text[start:number[0]] + "#" + text[number[1]:max(ind.end, end.start() if end else ind.end)]
         else:
             piece = text[start:ind.end] + "#"
-    return _BEFORE_NUMBER.sub("", _DROPPED.sub("", piece))
+    piece = _DROPPED.sub("", piece)
+    return _BEFORE_NUMBER.sub("", piece) if _BEFORE_GATE.search(piece) else piece
 
 
 def _is_part(text: str, start: int) -> bool:

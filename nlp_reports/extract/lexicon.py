@@ -75,7 +75,7 @@ def lexicon() -> Lexicon:
             # 六成 standing alone, or after a verb (占六成以上); the numeral comes before the look-behind
             r"(?P<tenths>[一二三四五六七八九])(?<![\u4e00-\u9fff][一二三四五六七八九])成(?P<q>以上|左右|以下|多)?(?=[，。；、）]|$)",
             r"(?P<tenths>[一二三四五六七八九])(?<=[占近约达超减降升长加高了至到为][一二三四五六七八九])成"
-            r"(?P<q>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"]),
+            r"(?P<q>以上|左右|以下|多)?(?=[，。；、）\u4e00-\u9fff]|$)"], gate="分之|[一二三四五六七八九]成"),
         units=units,
         prefix_qualifiers=quals["prefix"],
         suffix_qualifiers=quals["suffix"],
