@@ -22,14 +22,17 @@ def analyse_text(raw: str, source: dict | None = None, place: str | None = None,
     if classifier is not None:
         sections = classifier.classify_sections(text, sections)
     sent = sentences(text)
+    meta = read_meta(text, text[title[0]:title[1]] if title else None, place, year)
+    measures = tuple(extract_items(text, sections, "next_steps"))
+    indicators = extract_indicators(text, sent, section_finder(sections), sections, meta.year, measures)
     report = Report(
         source={**(source or {}), "chars": len(text)},
-        meta=read_meta(text, text[title[0]:title[1]] if title else None, place, year),
+        meta=meta,
         text=text,
         sections=tuple(sections),
-        indicators=tuple(assign_canonical(extract_indicators(text, sent, section_finder(sections), sections), text)),
+        indicators=tuple(assign_canonical(indicators, text)),
         problems=tuple(extract_items(text, sections, "problems")),
-        measures=tuple(extract_items(text, sections, "next_steps")),
+        measures=measures,
     )
     return report
 

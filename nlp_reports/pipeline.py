@@ -64,8 +64,10 @@ def make_structure(nlp, name):
 def make_indicators(nlp, name):
     def indicators(doc: Doc) -> Doc:
         sections = doc._.sections or []
-        found = assign_canonical(extract_indicators(doc.text, sentences(doc.text), section_finder(sections), sections),
-                                 doc.text)
+        year = doc._.meta.year if doc._.meta else None
+        measures = extract_items(doc.text, sections, "next_steps")  # figures inside a measure are targets
+        found = assign_canonical(extract_indicators(doc.text, sentences(doc.text), section_finder(sections), sections,
+                                                    year, measures), doc.text)
         doc._.indicators = found
         doc.spans["indicators"] = [s for s in (_span(doc, i.start, i.end, i.kind) for i in found) if s]
         return doc

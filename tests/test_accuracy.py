@@ -25,10 +25,11 @@ def test_indicators(dev):
 
 
 def test_zeros_scopes_names(dev):
-    # dev at the time of setting: zeros P 0.964 R 0.964, scope 0.936, name 0.979
-    assert dev["zeros"]["precision"] >= 0.93
+    # dev at the time of setting: zeros P 0.982 R 0.964, scope 1.000 (the scope rule of
+    # corpora/ANNOTATION.md: time cues reach to the sentence end, 累计 and target verbs to the next ；), name 0.980
+    assert dev["zeros"]["precision"] >= 0.95
     assert dev["zeros"]["recall"] >= 0.93
-    assert dev["scope_accuracy"] >= 0.925
+    assert dev["scope_accuracy"] >= 0.97
     assert dev["name_accuracy"] >= 0.965
 
 

@@ -10,11 +10,11 @@ EXPECTED = [
     ("宣传资料", 50000, "份", "more_than", "count", "cumulative"),
     ("行政村法治宣传阵地", 12, "个", "exact", "count", None),
     ("投资", 100000, "元", "more_than", "money", "period"),
-    ("村居法治带头人", 18, "人", "exact", "people", None),
-    ("法律明白人", 37, "人", "exact", "people", None),
+    ("村居法治带头人", 18, "人", "exact", "people", "as_of"),  # 目前…在册18人: a count as of now
+    ("法律明白人", 37, "人", "exact", "people", "as_of"),
     ("重大行政决策事项审查", 2, "件", "exact", "count", "cumulative"),
-    ("镇级合同", 3, "件", "exact", "count", None),
-    ("村级合同", 15, "件", "exact", "count", None),
+    ("镇级合同", 3, "件", "exact", "count", "cumulative"),
+    ("村级合同", 15, "件", "exact", "count", "cumulative"),  # 累计 reaches to the next ；
     ("行政复议", 0, None, "exact", "count", "period"),
     ("行政诉讼案件", 0, None, "exact", "count", "period"),
     ("群众来访反映的问题", 377, "件", "exact", "count", "period"),

@@ -41,11 +41,16 @@ _NOUN_SUFFIX = set("员者率站室点队费金款书量额")
 _MAX_NAME = 18
 
 
-def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> list[Indicator]:
+def extract_indicators(text: str, sentence_spans, section_of, sections=(), year: int | None = None,
+                       measures=()) -> list[Indicator]:
     """All indicators and zeros in `text`, in order. `sentence_spans` are (start, end) pairs;
-    `section_of(pos)` gives the section id at an offset; `sections` (with their roles) make a
-    figure in a next-steps section a target (力争…, or plainly 开展活动不少于10场 under 下一步打算)."""
+    `section_of(pos)` gives the section id at an offset; `sections` (with their roles) and the
+    next-step `measures` (items with start and end, in text order; also those standing in a
+    problems section) make a figure in them a target (力争…, or plainly 开展活动不少于10场 under
+    下一步打算); `year`, the report's, makes a sentence opening with it (2022年，…) a period."""
     planned = {s.id for s in sections if s.role == "next_steps"}
+    measures = sorted(measures, key=lambda m: m.start)
+    measure_starts = [m.start for m in measures]
     lex = lexicon()
     blocked = _blocked_mask(text, lex)
     starts = [s for s, _ in sentence_spans]
@@ -65,6 +70,7 @@ def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> li
     found.extend(_zeros(text, lex, blocked))
     found.sort(key=lambda f: (f["num_start"], f["start"]))
     _respectively(text, found, lex)
+    _reach(text, found, lex, blocked, year)
     out = []
     previous = {}  # sentence index → last name given in it
     for f in found:
@@ -77,7 +83,7 @@ def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> li
             previous[i] = f["name"]
         f.pop("num_start")
         section = section_of(f["start"])
-        if section in planned and f["scope"] in (None, "period") and f["value"]:
+        if f["scope"] in (None, "period") and f["value"] and (section in planned or _inside(measures, measure_starts, f["start"])):
             f["scope"] = "target"
         out.append(Indicator(sentence=_sentence_around(text, s_start, s_end, f["start"], f["end"]),
                              section=section, text=text[f["start"]:f["end"]], **f))
@@ -85,6 +91,12 @@ def extract_indicators(text: str, sentence_spans, section_of, sections=()) -> li
 
 
 _MAX_SENTENCE, _CONTEXT = 400, 150
+
+
+def _inside(items, starts: list[int], pos: int) -> bool:
+    """Whether `pos` lies inside one of `items` (in text order, `starts` their starts)."""
+    i = bisect.bisect_right(starts, pos) - 1
+    return i >= 0 and pos < items[i].end
 
 
 def _sentence_around(text: str, s_start: int, s_end: int, start: int, end: int) -> str:
@@ -339,35 +351,97 @@ def _shared_list(text: str, ind: dict, lex: Lexicon) -> list[dict]:
 
 def _scope(text: str, pos: int, lex: Lexicon, change: bool = False,
            clause: int | None = None) -> tuple[str | None, str | None]:
-    """The scope cue in the number's own clause (from `clause`, its start when known), or in a bare
-    adverbial clause before it in the same sentence (今年以来，… / 截至11月底，…). The comparison of a
-    change (较上年增加5件) is no baseline, and a baseline cue followed by its own figure (由上年的4个
-    减少到1个) does not reach the next one."""
+    """The scope cue in the number's own clause (from `clause`, its start when known); cues reaching
+    it from earlier in its sentence are weighed by _reach. The comparison of a change (较上年增加5件)
+    is no baseline, and a baseline cue followed by its own figure (由上年的4个减少到1个) does not
+    reach the next one."""
     clause = _comma_clause_start(text, pos) if clause is None else clause
-    sentence = _window_start(text, pos)
-    windows = [text[clause:pos]]
-    # A bare adverbial clause earlier in the sentence (…，今年以来，…) scopes what follows it.
-    earlier = next((c for c in reversed(text[sentence:clause].split("，"))
-                    if 0 < len(c) <= 10 and lex.adverbial.match(c) and not lex.quantity.search(c)), None)
-    if earlier and lex.scope_gate.search(text, sentence, clause) and lex.any_scope.search(text, sentence, clause):
-        windows.append(earlier)
-    elif not lex.scope_gate.search(windows[0]) or not lex.any_scope.search(windows[0]):
+    if text[clause - 1:clause] == "：" and clause > 1:
+        label = _LABEL.search(text, max(0, clause - 10), clause - 1)  # 目标：调解成功率达到98%: a short label
+        if label and (label.start() == 0 or _LAST_COMMA.match(text, label.start() - 1)):
+            clause = label.start()
+    window = text[clause:pos]
+    if not lex.scope_gate.search(window) or not lex.any_scope.search(window):
         return None, None  # no cue at all: one or two searches instead of one per scope
     for scope, pattern in lex.scopes:
-        for window in windows:
-            m = pattern.search(window)
-            if m and scope == "baseline":
-                for m in pattern.finditer(window, m.start()):
-                    pass  # the last cue: a figure after it shows it is taken (由上年的4个减少到1个)
-                if change or lex.quantity.search(window, m.end()):
-                    continue
-            if not m:
+        m = pattern.search(window)
+        if m and scope in ("baseline", "cumulative"):
+            for m in pattern.finditer(window, m.start()):
+                pass  # the last cue: a figure after it shows it is taken (由上年的4个减少到1个)
+            if lex.quantity.search(window, m.end()) or scope == "baseline" and (
+                    change or _COMPARED.search(window, m.end()) or m.group().startswith("由") and not _FROM_TO.match(text, pos)):
                 continue
-            if scope == "as_of":
-                d = _AS_OF.search(window)
-                return scope, d.group("date") if d else None
-            return scope, None
+        if not m:
+            continue
+        if scope == "as_of":
+            d = _AS_OF.search(window)
+            return scope, d.group("date") if d else None
+        return scope, None
     return None, None
+
+
+_LABEL = re.compile(r"[^，。；！？：|\n]{1,8}$")
+# After an earlier period's cue, a change word makes it a comparison (较上年减少信访件9件, 在上年基础上再
+# 压减5%), and a relative clause a description of what is counted (上年遗留的7个排污口): no baseline.
+_COMPARED = re.compile(r"增长|增加|上升|提高|提升|下降|减少|降低|回落|压减|压降|缩减|缩短|净增|净减|[^的]的")
+# 由3个整合为2个: the figure after 由 is an earlier state when the clause goes on to a later one.
+_FROM_TO = re.compile(r"[^，。；！？]{1,20}?(?:为|到|至)了?(?:不足|约|近)?[\d零〇一二两三四五六七八九十百千万]")
+# Where a cue stops reaching: a time cue at the end of its sentence (a colon ends it too; so does a
+# full stop written '.', not a decimal point between digits), 累计 and the target verbs at the next
+# ；as well.
+_REACH_STOPS = {"sentence": re.compile(r"[。！？：\n.](?!(?<=\d\.)\d)"),
+                "semicolon": re.compile(r"[。；！？：\n.](?!(?<=\d\.)\d)")}
+
+
+def _reach(text: str, found: list[dict], lex: Lexicon, blocked: bytearray, year: int | None = None) -> None:
+    """Scopes reaching a figure from a cue earlier in its sentence (corpora/ANNOTATION.md, Scope),
+    changed in place: the latest time cue (全年, 截至…, a sentence opening with the report's `year`)
+    reaches to the sentence end, the latest 累计 or target verb (力争, 计划, 拟, 预计) to the next ；.
+    A figure with no cue of its own takes the more specific of the two; one with its own cue keeps
+    it, except a running total up to a date (截至11月底，全乡累计纳入…58户 → as_of). No period cue
+    reaches a stock (现有党员47名); a cue in a title or a short quotation reaches nothing; table
+    cells keep what their table says."""
+    cues: dict = {"sentence": [], "semicolon": []}
+    groups = lex.reach_groups
+    for m in lex.reach.finditer(text):
+        if not blocked[m.start()]:
+            scope, reach = groups[m.lastindex]
+            cues[reach].append((m.end(), m.start(), scope))
+    for m in lex.year_opening.finditer(text):
+        start = m.start("year")
+        if (start == 0 or _REACH_STOPS["sentence"].match(text, start - 1)) and \
+                (not m.group("year").isdigit() or year is not None and int(m.group("year")) == year):
+            cues["sentence"].append((m.end(), start, "period"))
+    reaches = []  # (cues sorted by end, their ends, where each stops reaching)
+    for reach, found_cues in cues.items():
+        if found_cues:
+            found_cues.sort()
+            # One pass for the stops (a search from each cue is quadratic in a text with no stop).
+            stops = [m.start() for m in _REACH_STOPS[reach].finditer(text)] + [len(text)]
+            ends = [c[0] for c in found_cues]
+            limits = [stops[bisect.bisect_left(stops, end)] for end in ends]
+            reaches.append((found_cues, ends, limits))
+    if not reaches:
+        return
+    rank = lex.scope_rank
+    for f in found:
+        own = f["scope"]
+        if f["rule"] == "table" or own not in (None, "cumulative"):
+            continue
+        pos, best, best_text = f["num_start"], own, f["scope_text"]
+        for found_cues, ends, limits in reaches:
+            i = bisect.bisect_right(ends, pos) - 1
+            if i < 0 or pos > limits[i]:
+                continue  # no cue before the figure, or the last one stops before it
+            _, cue_start, scope = found_cues[i]
+            if own is not None and scope != "as_of" or best is not None and rank[scope] >= rank[best]:
+                continue
+            if scope == "period" and lex.stock.search(text, _comma_clause_start(text, pos), pos):
+                continue
+            best = scope
+            date = _AS_OF.match(text, cue_start) if scope == "as_of" else None
+            best_text = date.group("date") if date else None
+        f["scope"], f["scope_text"] = best, best_text
 
 
 def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex: Lexicon):

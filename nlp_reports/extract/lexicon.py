@@ -5,6 +5,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from ..errors import DataError
 from ..resources import alternation, load
 from ..matching import FirstOf, Tail, gate
 from .numbers import ARABIC, CHINESE, NUMERAL
@@ -21,7 +22,11 @@ class Lexicon:
     scopes: list                  # (scope, pattern)
     any_scope: re.Pattern         # search: any scope cue at all (one pass before trying each)
     scope_gate: re.Pattern        # search: a literal one of which every scope cue holds (cheaper still)
-    adverbial: re.Pattern         # match: a scope cue opening a clause, other than a baseline
+    scope_rank: dict              # scope → its rank when several cues reach one figure (0 wins)
+    reach: re.Pattern             # search: a cue reaching beyond its clause; each alternative is closed
+    reach_groups: dict            #   by an empty group, whose number here gives (scope, sentence | semicolon)
+    stock: re.Pattern             # search: a stock stated as such, which no period cue reaches
+    year_opening: re.Pattern      # a year (group year) that is a period cue when it opens a sentence
     slogans: FirstOf
     verbs: re.Pattern
     lead_words: re.Pattern
@@ -45,6 +50,38 @@ class Lexicon:
     zero_suffix: re.Pattern
     zero_word: re.Pattern         # match: the outcome word right after 零 (零事故)
     zero_tail: re.Pattern
+
+
+def _reach(quals: dict) -> dict:
+    """The reaching cues as one pattern whose every alternative opens with its literal (a search then
+    skips to where a cue can start: one scan of the text instead of one per scope), each closed by an
+    empty group that says which scope and reach it is."""
+    cues = [(k, quals["scope"][k], "sentence") for k in quals["reach"]["sentence"]] + \
+        [(k, v, "semicolon") for k, v in quals["reach"]["semicolon"].items()]
+    branches = [(b, (scope, reach)) for scope, pattern, reach in cues for b in _branches(pattern)]
+    compiled = re.compile("|".join(f"{b}()" for b, _ in branches))
+    if compiled.groups != len(branches):
+        raise DataError("qualifiers.yaml: a scope cue that reaches on has a capturing group; use (?:…)")
+    return {"reach": compiled, "reach_groups": {n: what for n, (_, what) in enumerate(branches, 1)}}
+
+
+def _branches(pattern: str) -> list[str]:
+    """The top-level alternatives of a pattern written (?:a|b|…), else the pattern itself."""
+    if not (pattern.startswith("(?:") and pattern.endswith(")")):
+        return [pattern]
+    out, depth, start, body = [], 0, 0, pattern[3:-1]
+    for m in _STRUCTURE.finditer(body):  # escapes and classes skipped whole, parentheses counted
+        token = m.group()
+        depth += {"(": 1, ")": -1}.get(token, 0)
+        if depth < 0:
+            return [pattern]  # (?:a)|(?:b): not one group around the whole
+        if token == "|" and depth == 0:
+            out.append(body[start:m.start()])
+            start = m.end()
+    return out + [body[start:]]
+
+
+_STRUCTURE = re.compile(r"\\.|\[(?:\\.|[^\]])*\]|[()|]")
 
 
 def _is_regex(phrase: str) -> bool:
@@ -83,7 +120,10 @@ def lexicon() -> Lexicon:
         scopes=[(k, re.compile(v)) for k, v in quals["scope"].items()],
         any_scope=re.compile("|".join(f"(?:{v})" for v in quals["scope"].values())),
         scope_gate=gate(quals["scope"].values()),
-        adverbial=re.compile("|".join(f"(?:{v})" for k, v in quals["scope"].items() if k != "baseline")),
+        scope_rank={k: n for n, k in enumerate(quals["scope"])},
+        **_reach(quals),
+        stock=re.compile(quals["stock"]),
+        year_opening=re.compile(quals["year_opening"]),
         slogans=FirstOf([p for p in slogans if _is_regex(p)] + [alternation(p for p in slogans if not _is_regex(p))]),
         verbs=re.compile(alternation(names["verbs"])),
         lead_words=re.compile(rf"^(?:{alternation(names['lead_words'])})+"),
