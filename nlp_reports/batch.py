@@ -200,93 +200,154 @@ def _work(task):
 
 
 # -- executors: each yields records as they finish ---------------------------------------------
-_CHUNK = 4  # tasks per message: few messages, and at the end at most 4 reports left on one core
-
-
 def start_pool(workers: int):
     """The worker processes, started now so that they load the lexicons while the writer hashes
     the files; None for one worker (extraction then runs in the writer's process)."""
     return WorkerPool(workers) if workers > 1 else None
 
 
+class _Worker:
+    """One worker process and this end of its own pipe, with the tasks it holds in order."""
+
+    def __init__(self, ctx):
+        import collections
+
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child,), daemon=True)
+        self.proc.start()
+        child.close()  # only the worker holds its end now: when it dies, a read here ends (EOF)
+        self.held = collections.deque()
+        self.alone = False  # holds one file retried after a worker died with it
+
+    def send(self, task) -> bool:
+        try:
+            self.conn.send(task)
+        except OSError:  # the worker is gone; the caller finds out from its pipe
+            return False
+        self.held.append(task)
+        return True
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc.is_alive() and not kill:
+            with contextlib.suppress(OSError):
+                self.conn.send(None)
+            self.proc.join(1)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(5)
+        self.conn.close()
+
+
+def _serve(conn) -> None:
+    """A worker: analyse the tasks that come down `conn` and send back their records, until None
+    or the writer closes its end. Ctrl-C is the writer's to handle: it stops the workers."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _init_worker()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        conn.send(_work(task))
+
+
 class WorkerPool:
-    """The worker processes of a local batch: a concurrent.futures pool, which notices a worker
-    that dies (multiprocessing.Pool waits for its files for ever). A worker killed mid-file (the
-    out-of-memory killer, a crash in a C extension) neither hangs the batch nor loses files: the
-    files in flight then are tried again one at a time in fresh workers, and a file that kills
-    its worker again is recorded as failed."""
+    """The worker processes of a local batch, each with its own pipe, so that a worker that dies
+    (the out-of-memory killer, a crash in a C extension) is noticed at once and cannot leave a
+    half-written message in a pipe others share (concurrent.futures then waits for ever). The files
+    it held are tried again one at a time, each alone in a worker, and a file that kills its
+    worker again is recorded as failed. Each worker holds at most DEPTH files, so it never waits
+    for the next one and finished records never pile up anywhere.
+
+    Workers are forked from a forkserver that loaded the lexicons once (nlp_reports._preload), so
+    a new worker starts warm and shares those pages with the others."""
+
+    DEPTH = 2
 
     def __init__(self, workers: int):
         import multiprocessing as mp
 
-        self.workers = workers
-        self._ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        self._executor = self._start()
-
-    def _start(self):
-        from concurrent.futures import ProcessPoolExecutor
-
-        executor = ProcessPoolExecutor(self.workers, mp_context=self._ctx, initializer=_init_worker)
-        for _ in range(self.workers):
-            executor.submit(int)  # starts the processes now
-        return executor
+        if "forkserver" in mp.get_all_start_methods():
+            self._ctx = mp.get_context("forkserver")
+            self._ctx.set_forkserver_preload(["nlp_reports._preload"])
+        else:
+            self._ctx = mp.get_context("spawn")
+        self._workers = [_Worker(self._ctx) for _ in range(workers)]
 
     def terminate(self) -> None:
-        # A ProcessPoolExecutor cannot stop busy workers (Python 3.14 adds terminate_workers).
-        for proc in list((self._executor._processes or {}).values()):
-            proc.terminate()
-        self._executor.shutdown(wait=True, cancel_futures=True)
+        for w in self._workers:
+            w.stop(kill=True)
+        self._workers = []
 
-    def _submit(self, task):
-        from concurrent.futures import Future
-        from concurrent.futures.process import BrokenProcessPool
-
-        try:
-            return self._executor.submit(_work, task)
-        except BrokenProcessPool as exc:
-            future = Future()
-            future.set_exception(exc)
-            return future
+    def close(self) -> None:
+        for w in self._workers:
+            w.stop()
+        self._workers = []
 
     def run(self, tasks):
-        """Records of `tasks` as they finish. A bounded window of tasks is in flight, so that when
-        the writer is the slower side finished records wait in the workers, not in this process."""
-        from concurrent.futures import FIRST_COMPLETED, wait
-        from concurrent.futures.process import BrokenProcessPool
+        """Records of `tasks` as they finish."""
+        import collections
+        from multiprocessing.connection import wait
 
-        tasks, window, suspects = iter(tasks), _CHUNK * 8 * self.workers, []
+        tasks, again = iter(tasks), collections.deque()
         while True:
-            while suspects:  # one at a time, so a worker that dies now names its file
-                task = suspects.pop(0)
+            for i, w in enumerate(self._workers):
+                if again and not w.held:  # alone, so that if it dies again the file is named
+                    task = again.popleft()
+                    w.alone = self._give(i, task, again)
+                elif not again and not w.alone:
+                    for task in itertools.islice(tasks, self.DEPTH - len(w.held)):
+                        if not self._give(i, task, again):
+                            break
+            busy = [w for w in self._workers if w.held]
+            if not busy:
+                if again:
+                    continue  # a worker was just replaced: it takes them next time round
+                return
+            ready = set(wait([w.conn for w in busy] + [w.proc.sentinel for w in busy]))
+            for w in busy:
+                if w.conn not in ready and w.proc.sentinel not in ready:
+                    continue
                 try:
-                    rec = self._submit(task).result()
-                except BrokenProcessPool:
-                    self.terminate()
-                    self._executor = self._start()
-                    rec = {"ok": False, "path": task[0],
-                           "error": f"{task[0]}: the worker process died analysing it (out of memory?)"}
+                    rec = w.conn.recv()  # what a dead worker sent in full is still read
+                except (EOFError, OSError):
+                    yield from self._replace(w, again)
+                    continue
+                w.held.popleft()
+                w.alone = False
                 yield rec
-            pending = {}
-            while True:
-                for task in itertools.islice(tasks, window - len(pending)):
-                    pending[self._submit(task)] = task
-                if not pending:
-                    return
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                lost = False
-                for future in done:
-                    try:
-                        rec = future.result()
-                    except BrokenProcessPool:
-                        lost = True
-                        continue
-                    del pending[future]
-                    yield rec
-                if lost:  # every file not yet back may be the one that killed a worker
-                    suspects = list(pending.values())
-                    self.terminate()
-                    self._executor = self._start()
-                    break
+
+    def _give(self, i: int, task, again) -> bool:
+        """Send `task` to worker i. One that died holding files is found out by its pipe, and the
+        task waits in `again`; one that died idle is replaced now, and the new one takes it."""
+        w = self._workers[i]
+        if w.send(task):
+            return True
+        if not w.held:
+            w.stop(kill=True)
+            self._workers[i] = w = _Worker(self._ctx)
+            if w.send(task):
+                return True
+        again.append(task)
+        return False
+
+    def _replace(self, dead: _Worker, again) -> list:
+        """A worker died: put a fresh one in its place; its files are tried again alone, except
+        the one it held alone, which is recorded as failed."""
+        failed = []
+        if dead.alone:
+            path = dead.held[0][0]
+            failed.append({"ok": False, "path": path,
+                           "error": f"{path}: the worker process died analysing it (out of memory?)"})
+        else:
+            again.extend(dead.held)
+        dead.stop(kill=True)
+        self._workers[self._workers.index(dead)] = _Worker(self._ctx)
+        return failed
 
 
 def run_local(tasks, pool):
@@ -298,6 +359,7 @@ def run_local(tasks, pool):
         return
     try:
         yield from pool.run(tasks)
+        pool.close()
     finally:
         pool.terminate()
 
