@@ -32,17 +32,19 @@ class Summary:
     skipped: int = 0
     failed: int = 0
     updated: int = 0      # skipped reports whose metadata the manifest changed
+    ignored: dict = field(default_factory=dict)  # suffix → files in the folders that are neither .txt nor .docx
     seconds: float = 0.0
     run_id: int | None = None
     failures: list = field(default_factory=list)  # (path, one-line error)
 
 
 # -- discovery ---------------------------------------------------------------------------------
-def discover(paths) -> tuple[list[str], list[tuple[str, str]]]:
+def discover(paths) -> tuple[list[str], list[tuple[str, str]], dict[str, int]]:
     """Files named by `paths` (files, folders searched recursively, globs), each once, in a stable
-    order; and (path, error) for paths that name nothing. Symlinked folders are followed, but a
-    folder already visited (a symlink loop) is not entered again."""
-    found, missing, seen_files, seen_dirs = [], [], set(), set()
+    order; (path, error) for paths that name nothing; and how many files of each other suffix the
+    folders hold (a .pdf or .doc left out is said, not silently dropped). Symlinked folders are
+    followed, but a folder already visited (a symlink loop) is not entered again."""
+    found, missing, seen_files, seen_dirs, ignored = [], [], set(), set(), {}
 
     def add(path):
         # A link that leads nowhere (dangling, a loop) has no real path of its own: it is known by
@@ -67,8 +69,13 @@ def discover(paths) -> tuple[list[str], list[tuple[str, str]]]:
                 seen_dirs.add(ident)
                 dirs.sort()
                 for name in sorted(files):
-                    if name.lower().endswith(SUFFIXES) and not name.startswith((".", "~$")):
+                    if name.startswith((".", "~$")):  # hidden files, Word's lock files
+                        continue
+                    if name.lower().endswith(SUFFIXES):
                         add(os.path.join(folder, name))
+                    else:
+                        suffix = os.path.splitext(name)[1].lower() or "(no suffix)"
+                        ignored[suffix] = ignored.get(suffix, 0) + 1
         elif os.path.exists(arg) or os.path.islink(arg):
             add(arg)  # named explicitly: tried whatever its suffix, so the user hears why it fails
         elif glob.has_magic(arg):
@@ -80,7 +87,14 @@ def discover(paths) -> tuple[list[str], list[tuple[str, str]]]:
                 add(m)
         else:
             missing.append((os.path.abspath(arg), "no such file or folder"))
-    return found, missing
+    return found, missing, ignored
+
+
+def describe_ignored(ignored: dict[str, int]) -> str:
+    """'3 files (2 .pdf, 1 .doc)', most common suffix first."""
+    counts = sorted(ignored.items(), key=lambda kv: (-kv[1], kv[0]))
+    n = sum(ignored.values())
+    return f"{n} file{'s' if n != 1 else ''} (" + ", ".join(f"{c} {s}" for s, c in counts) + ")"
 
 
 def _dir_id(folder):
@@ -434,12 +448,13 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
 
     rubric = load_rubric(rubric)
     overrides = read_manifest(manifest) if manifest else {}
-    files, missing = discover(list(paths) or list(overrides))
+    files, missing, ignored = discover(list(paths) or list(overrides))
     if not files and not missing:
-        raise InputError("no .txt or .docx files found in " + ", ".join(map(str, paths or [manifest])))
+        there = f"; it holds {describe_ignored(ignored)} of other kinds" if ignored else ""
+        raise InputError("no .txt or .docx files found in " + ", ".join(map(str, paths or [manifest])) + there)
     workers = workers or _cores()
     start = time.monotonic()
-    summary = Summary(total=len(files) + len(missing))
+    summary = Summary(total=len(files) + len(missing), ignored=ignored)
     with exclusive(db, wait), Store(db) as store, contextlib.ExitStack() as stack:
         pool = start_pool(workers) if executor == "local" else None
         if pool is not None:

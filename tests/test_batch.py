@@ -116,11 +116,31 @@ def test_discovery_follows_folders_and_globs_but_not_symlink_loops(tmp_path):
     shutil.copy(REPORTS[5], folder / "sub" / "深层 报告.txt")
     (folder / "sub" / "notes.pdf").write_bytes(b"%PDF-1.4")
     os.symlink(folder, folder / "sub" / "loop")
-    files, missing = discover([folder])
-    assert len(files) == 4 and not missing
-    files, missing = discover([str(folder / "**" / "*.txt"), str(folder / "*.none")])
+    files, missing, ignored = discover([folder])
+    assert len(files) == 4 and not missing and ignored == {".pdf": 1}
+    files, missing, _ = discover([str(folder / "**" / "*.txt"), str(folder / "*.none")])
     assert len(files) == 4
     assert missing == [(str(folder / "*.none"), "no .txt or .docx file matches this pattern")]
+
+
+def test_files_of_other_kinds_in_a_folder_are_counted_not_silently_dropped(tmp_path):
+    folder = copy_reports(tmp_path / "in", 2)
+    (folder / "2021年报告.pdf").write_bytes(b"%PDF-1.4")
+    (folder / "2020年报告.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    (folder / "扫描件.PDF").write_bytes(b"%PDF-1.4")
+    (folder / ".DS_Store").write_bytes(b"\x00")  # hidden files and Word's lock files are no reports
+    (folder / "~$草稿.docx").write_bytes(b"\x00")
+    result = run(folder, "--db", tmp_path / "r.db")
+    assert result.exit_code == 0
+    assert result.output.startswith("processed 2, skipped 0 (unchanged), failed 0, ")
+    assert result.stderr.endswith("ignored 3 files (2 .pdf, 1 .doc) in the folders: only .txt and .docx are read "
+                                  "(save .doc, .wps or .pdf reports as .docx or .txt to include them)\n")
+    only = tmp_path / "pdfs"
+    only.mkdir()
+    (only / "a.pdf").write_bytes(b"%PDF-1.4")
+    result = run(only, "--db", tmp_path / "r.db")
+    assert result.exit_code == 2
+    assert result.stderr == f"nlp-reports: error: no .txt or .docx files found in {only}; it holds 1 file (1 .pdf) of other kinds\n"
 
 
 def test_manifest_overrides_metadata_and_keeps_extra_columns(tmp_path):

@@ -81,7 +81,7 @@ def batch(paths, db, workers, executor, scheduler, manifest, force, rubric, wait
         nlp-reports batch 'scraped/**/*.docx' --db reports.db --manifest meta.csv --workers 4
         nlp-reports batch reports/ --db reports.db --executor dask --scheduler tcp://10.0.0.5:8786
     """
-    from ..batch import run_batch
+    from ..batch import describe_ignored, run_batch
 
     if executor == "dask" and not scheduler:
         raise click.UsageError("--executor dask needs --scheduler tcp://HOST:PORT")
@@ -110,6 +110,9 @@ def batch(paths, db, workers, executor, scheduler, manifest, force, rubric, wait
         click.echo(f"failed: {error}", err=True)
     if len(s.failures) > _MAX_LISTED_FAILURES:
         click.echo(f"… and {len(s.failures) - _MAX_LISTED_FAILURES} more: see the failures table", err=True)
+    if s.ignored:
+        click.echo(f"ignored {describe_ignored(s.ignored)} in the folders: only .txt and .docx are read "
+                   "(save .doc, .wps or .pdf reports as .docx or .txt to include them)", err=True)
     sys.exit(1 if s.failed else 0)
 
 
