@@ -9,7 +9,7 @@ import functools
 import re
 import unicodedata
 
-from .matching import anchored_at_start, gate
+from .matching import anchored_at_start, gates
 from .resources import load
 
 _CJK = "\u4e00-\u9fff\u3400-\u4dbf"
@@ -59,19 +59,21 @@ def _patterns():
 
 class _Boiler:
     """Which lines are site furniture. The patterns anchored at the start are matched there only
-    (in one alternation with the others they would be tried at every offset); the others only in a
-    text that holds one of the literals they require."""
+    (in one alternation with the others they would be tried at every offset); the others only on a
+    line that holds one of the literals they require."""
 
     def __init__(self, patterns: list[str]):
         anchored = [p[1:] for p in patterns if anchored_at_start(p)]
         floating = [p for p in patterns if not anchored_at_start(p)]
         self.at_start = re.compile("|".join(f"(?:{p})" for p in anchored) or "(?!)", re.I).match
         self.anywhere = re.compile("|".join(f"(?:{p})" for p in floating) or "(?!)", re.I).search
-        self.gate = gate(floating, re.I) if floating else re.compile("(?!)")
+        self.gates = gates(floating, re.I) if floating else ()
 
     def dropped(self, lines: list[str]) -> list[bool]:
-        floating = self.gate.search("\n".join(lines)) is not None
-        return [bool(self.at_start(line) or floating and self.anywhere(line)) for line in lines]
+        return [bool(self.at_start(line) or self._may_hold(line) and self.anywhere(line)) for line in lines]
+
+    def _may_hold(self, line: str) -> bool:
+        return any(g.search(line) for g in self.gates)
 
 
 # Patterns start with the character they are about, so that the engine skips to it (a pattern

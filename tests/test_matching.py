@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nlp_reports.extract.lexicon import lexicon
-from nlp_reports.matching import FirstOf, Tail, after_last, gate, required_literals
+from nlp_reports.matching import FirstOf, Tail, after_last, anchored_at_start, gate, gates, next_starts, required_literals
 from nlp_reports.extract.taxonomy import taxonomy
 from nlp_reports.loading import load_file
 from nlp_reports.normalise import normalise
@@ -124,3 +124,29 @@ def test_numeral_is_the_alternation_of_the_three(corpus):
     one, three = re.compile(NUMERAL), re.compile(f"{ARABIC}|{CHINESE}|{BARE}")
     for text in corpus + ["近百名、逾万人次、千余名、百姓、千家万户、1,200.5、二〇二三、一万二千、12三"]:
         assert [m.span() for m in one.finditer(text)] == [m.span() for m in three.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="一。2.3！\n年", max_size=20), st.lists(st.integers(0, 20), max_size=8))
+def test_next_starts_is_the_first_mark_at_or_after_each_offset(text, offsets):
+    mark = re.compile(r"[。！\n.](?!(?<=\d\.)\d)")  # a look-behind before the offset, as the reach stops have
+    offsets = sorted(min(o, len(text)) for o in offsets)
+    starts = [m.start() for m in mark.finditer(text)] + [len(text)]
+    assert next_starts(mark, text, offsets) == [next(s for s in starts if s >= o) for o in offsets]
+
+
+def test_gates_search_without_the_flag_what_needs_none(corpus):
+    boiler = load("normalise.yaml")["boiler_lines"]
+    floating = [p for p in boiler if not anchored_at_start(p)]
+    found = gates(floating, re.I)
+    assert [bool(g.flags & re.I) for g in found] == [False, True]  # 下载… plain, Copyright folded
+    assert found[1].search("COPYRIGHT 2023") and not found[0].search("COPYRIGHT")
+    # wherever a floating boiler pattern matches a line, one of the gates finds a literal there
+    lines = [line for text in corpus for line in text.split("\n")] + ["Copyright © 2023 某某网", "版权所有：某某网"]
+    hits = 0
+    for line in lines:
+        if any(re.search(p, line, re.I) for p in floating):
+            hits += 1
+            assert any(g.search(line) for g in found), line
+    assert hits >= 2
+    assert [g.pattern for g in gates(["累计", r"\d+"], re.I)] == [""]  # a pattern needing no literal: no gate

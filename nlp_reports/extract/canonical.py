@@ -160,6 +160,11 @@ def _clause_start(text: str, pos: int) -> int:
 
 
 def _last_number(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the number (with its unit) that ends last in text[start:end]."""
     lex = lexicon()
-    spans = [m.span() for pattern in (lex.quantity, lex.percent_words) for m in pattern.finditer(text, start, end)]
-    return max(spans, key=lambda s: s[1]) if spans else None
+    last = None
+    for pattern in (lex.quantity, lex.percent_words):
+        for m in pattern.finditer(text, start, end):
+            if last is None or m.end() > last.end():
+                last = m
+    return last.span() if last else None

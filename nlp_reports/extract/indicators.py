@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from ..matching import Tail, after_last
+from ..matching import Tail, after_last, next_starts
 from ..results import Indicator
 from .lexicon import Lexicon, lexicon
 from .numbers import parse_number, scale
@@ -416,11 +416,8 @@ def _reach(text: str, found: list[dict], lex: Lexicon, blocked: bytearray, year:
     for reach, found_cues in cues.items():
         if found_cues:
             found_cues.sort()
-            # One pass for the stops (a search from each cue is quadratic in a text with no stop).
-            stops = [m.start() for m in _REACH_STOPS[reach].finditer(text)] + [len(text)]
             ends = [c[0] for c in found_cues]
-            limits = [stops[bisect.bisect_left(stops, end)] for end in ends]
-            reaches.append((found_cues, ends, limits))
+            reaches.append((found_cues, ends, next_starts(_REACH_STOPS[reach], text, ends)))
     if not reaches:
         return
     rank = lex.scope_rank
