@@ -137,6 +137,15 @@ def _comma_clause_start(text: str, pos: int, limit: int = 60) -> int:
     return _start_after(_LAST_COMMA, text, pos, limit)
 
 
+def _clause_starts(text: str, pos: int) -> tuple[int, int]:
+    """(_clause_start, _comma_clause_start) at `pos`. They differ only when the clause's own mark
+    is a 、: else the last boundary is also the last comma, and one search gives both."""
+    clause = _clause_start(text, pos)
+    if clause > max(0, pos - 60) and text[clause - 1] == "、":
+        return clause, _comma_clause_start(text, pos)
+    return clause, clause
+
+
 _LABEL_MARKS = ("：", "|")
 
 
@@ -170,8 +179,8 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     if chinese and len(num) == 1 and m.group("unit") in _ABSTRACT_UNITS \
             and _summarises(text, start, m.end(), parse_number(num)):
         return None
-    clause = _label_start(text, start, _clause_start(text, start))
-    comma = _comma_clause_start(text, start)
+    clause, comma = _clause_starts(text, start)
+    clause = _label_start(text, start, clause)
     if _RULE.search(text, comma, start):
         return None  # 每月巡河3次: a rule of frequency, not an achievement
     unit, kind, arabic_only = lex.units[m.group("unit")]
@@ -260,8 +269,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
             value = round(parse_number(num) / parse_number(den) * 100, 2)
     except (ValueError, ZeroDivisionError):
         return None
-    clause = _clause_start(text, start)
-    comma = _comma_clause_start(text, start)
+    clause, comma = _clause_starts(text, start)
     if _RULE.search(text, comma, start):
         return None
     prefix = text[clause:start]
