@@ -117,6 +117,16 @@ def test_arabic_numbers_with_separators(numeral):
 
 
 @FUZZ
+@given(st.text(alphabet=st.characters(categories=("Nd",)), min_size=1, max_size=20))
+def test_plain_digits_of_any_script_up_to_sixteen(numeral):
+    if len(numeral) <= 16:
+        assert parse_number(numeral) == float(numeral)
+    else:  # longer than a numeral may be: no number (an ID)
+        with pytest.raises(ValueError):
+            parse_number(numeral)
+
+
+@FUZZ
 @given(REPORTISH)
 def test_sections_are_nested_and_ordered(raw):
     text = normalise(raw)

@@ -88,6 +88,8 @@ def parse_chinese(text: str) -> float:
 
 def parse_number(text: str) -> float:
     """Value of an Arabic (with thousands separators) or Chinese numeral."""
+    if text.isdecimal() and len(text) <= 16:  # plain digits (most figures): what _ARABIC_RE matches without it
+        return float(text)
     if _ARABIC_RE.match(text):
         return float(text.replace(",", ""))
     return parse_chinese(text)
