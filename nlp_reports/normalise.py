@@ -70,10 +70,10 @@ class _Boiler:
         self.gates = gates(floating, re.I) if floating else ()
 
     def dropped(self, lines: list[str]) -> list[bool]:
-        return [bool(self.at_start(line) or self._may_hold(line) and self.anywhere(line)) for line in lines]
-
-    def _may_hold(self, line: str) -> bool:
-        return any(g.search(line) for g in self.gates)
+        whole = "\n".join(lines)
+        gates = [g for g in self.gates if g.search(whole)]  # most texts hold none of the literals
+        return [bool(self.at_start(line) or gates and any(g.search(line) for g in gates) and self.anywhere(line))
+                for line in lines]
 
 
 # Patterns start with the character they are about, so that the engine skips to it (a pattern

@@ -567,7 +567,8 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
 
 
 _FOLLOW_STOP = re.compile(r"(?:全部|均|都|每|分别|逐|已|正|内|为|是|共|等)")
-_ZERO_STOP = "，。；！？：\n"
+_ZERO_STOP = re.compile("[，。；！？：\n]")
+_ZERO_REACH = 40  # characters of a zero's object after its opener
 _ONE = re.compile(r"^(?:一起|一例|一件|一宗|一个|一名|一条|一次|一)")
 _ZERO_NOT = ("无论", "无法", "无需", "无缝", "无偿", "无私", "无人", "无纸", "无害", "无证", "没有发生", "没有出现")
 _ZERO_LIST = re.compile(r"、|以及|和|(?<![涉以危普波顾来])及(?!以上|以下)|或(?!者)")
@@ -582,9 +583,9 @@ def _zeros(text: str, lex: Lexicon, blocked: bytearray) -> list[dict]:
         start = m.start()
         if start < covered or blocked[start] == 1 or text.startswith(_ZERO_NOT, start) and m.group(0) in ("无", "没有"):
             continue  # 没有无预算、超预算支出: a 无 inside an earlier zero's object is no new zero
-        end = m.end()
-        while end < len(text) and end - m.end() < 40 and text[end] not in _ZERO_STOP:
-            end += 1
+        limit = min(len(text), m.end() + _ZERO_REACH)
+        stop = _ZERO_STOP.search(text, m.end(), limit)
+        end = stop.start() if stop else limit
         body = text[m.end():end]
         if m.group(0) == "零":  # 零事故、零伤亡: each 零 gives the outcome word written after it
             out += _zero_items(text, lex, start, m.end(), lex.zero_word.match(text, m.end()).group(0))
