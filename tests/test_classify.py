@@ -121,6 +121,28 @@ def test_the_fast_path_equals_the_reference_path(which, tiny_model):
             assert np.abs(fast - reference).max() < 1e-9, name
 
 
+def test_the_bigram_table_gives_the_ids_the_search_gives(monkeypatch):
+    import copy
+
+    from nlp_reports.classify import get_model, vectors
+    from nlp_reports.classify.features import HAN_RANGE
+
+    vec = get_model().vectorizer
+    assert vec.bigram_ids is not None
+    texts = [text for _, text, _ in _corpus_reports(10)] + ["", "法", "依法治理\U00020000法治ABC法治\uffff法律援助"]
+    for text in texts:
+        codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+        han = (codes >= HAN_RANGE[0]) & (codes <= HAN_RANGE[1])
+        assert (vec._bigrams(codes, han) == vec._lookup(codes, han, 2, None)).all()
+    monkeypatch.setattr(vectors, "_TABLE_CHARS", 10)
+    wide = copy.copy(vec)
+    wide._bigram_table()
+    assert wide.bigram_ids is None  # a model with more characters than that keeps the search
+    codes = np.array([ord(c) for c in "法治宣传"], dtype=np.int64)
+    han = np.ones(4, dtype=bool)
+    assert (wide._bigrams(codes, han) == vec._bigrams(codes, han)).all()
+
+
 def test_long_reports_are_scored_in_chunks_of_whole_rows_with_the_same_result():
     from nlp_reports.classify import get_model
     from nlp_reports.classify.vectors import row_scores, weigh

@@ -21,6 +21,7 @@ _CHAR_KINDS = ("c", "hc", "t", "p", "k")
 _KEYWORD_KINDS = ("x", "xh", "xs")
 _BITS = 21                      # a code point fits in 21 bits
 _BMP = 0x10000
+_TABLE_CHARS = 2048             # a bigram table of at most 2049² entries (8 MB as int16)
 
 
 def _pack(codes: np.ndarray) -> np.ndarray:
@@ -77,7 +78,30 @@ class Vectorizer:
         # unigrams: a direct table over the Basic Multilingual Plane instead of a search
         self.unigram_ids = np.full(_BMP, self.absent, dtype=np.int32)
         self.unigram_ids[self.keys[1]] = np.arange(len(self.keys[1]))
+        self._bigram_table()
         self._keywords(keywords, index)
+
+    def _bigram_table(self):
+        """Bigrams, which are looked up at every offset, by a table instead of a search: each
+        Chinese character of a bigram key gets a number (`bigram_chars`, over the Basic
+        Multilingual Plane; any other character the last number), and `bigram_ids` holds the id
+        at first × width + second: a million entries for the thousand characters of a model
+        trained on our corpus; a model with more than _TABLE_CHARS of them keeps the search."""
+        keys = self.keys[2]
+        first, second = np.minimum(keys >> _BITS, _BMP - 1), np.minimum(keys & ((1 << _BITS) - 1), _BMP - 1)
+        both = np.concatenate([first, second])
+        chars = np.unique(both[(both >= HAN_RANGE[0]) & (both <= HAN_RANGE[1])])
+        self.bigram_ids = None
+        if len(chars) > _TABLE_CHARS:
+            return
+        self.bigram_chars = np.full(_BMP, len(chars), dtype=np.int32)
+        self.bigram_chars[chars] = np.arange(len(chars))
+        self.bigram_width = width = len(chars) + 1
+        first, second = self.bigram_chars[first], self.bigram_chars[second]
+        han = (first < len(chars)) & (second < len(chars))  # a key with another character is never looked up
+        small = np.int16 if self.absent < 2 ** 15 else np.int32  # half the memory for most models
+        self.bigram_ids = np.full(width * width, self.absent, dtype=small)
+        self.bigram_ids[first[han] * width + second[han]] = np.flatnonzero(han) + self.offset[2]
 
     def _keywords(self, keywords: dict, index: dict):
         """The keywords grouped by their first bigram (an index into the bigram keys): per group
@@ -114,7 +138,7 @@ class Vectorizer:
         grams, keyword_spans, shared = self._spans(sections, title)
         ids = np.full((3, len(codes)), self.absent, dtype=np.int32)   # the n-gram starting at each offset
         ids[0] = self.unigram_ids[np.minimum(codes, _BMP - 1)]    # U+FFFF is no Chinese character
-        ids[1, :len(codes) - 1] = self._lookup(codes, han, 2, None)
+        ids[1, :len(codes) - 1] = self._bigrams(codes, han)
         parts = [self._gram_terms(codes, han, grams, ids)]
         if len(self.keyword_length) and keyword_spans:
             parts.append(self._keyword_terms(codes, ids[1], keyword_spans))
@@ -166,6 +190,13 @@ class Vectorizer:
             if children:
                 keywords.append((row, 2, own_end, sec.end))
         return grams, keywords, shared
+
+    def _bigrams(self, codes, han):
+        """The id of the bigram at every offset but the last (see _bigram_table)."""
+        if self.bigram_ids is None:
+            return self._lookup(codes, han, 2, None)
+        chars = self.bigram_chars[np.minimum(codes, _BMP - 1)]
+        return self.bigram_ids[chars[:-1] * self.bigram_width + chars[1:]]
 
     def _lookup(self, codes, han, n, at):
         """The id of the n-gram (n = 2, 3) starting at each offset of `at` (None: every offset
