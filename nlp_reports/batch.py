@@ -214,10 +214,14 @@ def _work(task):
 
 
 # -- executors: each yields records as they finish ---------------------------------------------
-def start_pool(workers: int):
-    """The worker processes, started now so that they load the lexicons while the writer hashes
-    the files; None for one worker (extraction then runs in the writer's process)."""
-    return WorkerPool(workers) if workers > 1 else None
+PRELOAD_MODEL = "NLP_REPORTS_PRELOAD_MODEL"
+
+
+def start_pool(workers: int, model: str | None = None):
+    """The worker processes, started now so that they load the lexicons (and the theme `model`)
+    while the writer hashes the files; None for one worker (extraction then runs in the writer's
+    process)."""
+    return WorkerPool(workers, model) if workers > 1 else None
 
 
 class _Worker:
@@ -277,17 +281,18 @@ class WorkerPool:
     worker again is recorded as failed. Each worker holds at most DEPTH files, so it never waits
     for the next one and finished records never pile up anywhere.
 
-    Workers are forked from a forkserver that loaded the lexicons once (nlp_reports._preload), so
-    a new worker starts warm and shares those pages with the others."""
+    Workers are forked from a forkserver that loaded the lexicons and the theme model once
+    (nlp_reports._preload), so a new worker starts warm and shares those pages with the others."""
 
     DEPTH = 2
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, model: str | None = None):
         import multiprocessing as mp
 
         if "forkserver" in mp.get_all_start_methods():
             self._ctx = mp.get_context("forkserver")
             self._ctx.set_forkserver_preload(["nlp_reports._preload"])
+            os.environ[PRELOAD_MODEL] = model or ""  # read by the forkserver, which this process starts
         else:
             self._ctx = mp.get_context("spawn")
         self._workers = [_Worker(self._ctx) for _ in range(workers)]
@@ -456,7 +461,7 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
     start = time.monotonic()
     summary = Summary(total=len(files) + len(missing), ignored=ignored)
     with exclusive(db, wait), Store(db) as store, contextlib.ExitStack() as stack:
-        pool = start_pool(workers) if executor == "local" else None
+        pool = start_pool(workers, str(model) if model else None) if executor == "local" else None
         if pool is not None:
             stack.callback(pool.terminate)  # whatever stops the batch before run_local closes it
         summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers,
