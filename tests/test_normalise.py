@@ -17,6 +17,9 @@ from nlp_reports.normalise import normalise
     ("召开(一)会议:研究部署.下一步", "召开（一）会议：研究部署。下一步"),
     ("8:30召开", "8:30召开"),
     ("ＡＢＣ公司 Word 文档", "ABC公司Word文档"),
+    # pinyin a converting site writes after characters goes; letters in brackets that are no pinyin stay
+    ("機(jī)組2臺(tái)，設(shè)置保潔人員", "机组2台，设置保洁人员"),
+    ("第(a)项与(1)项，A(Ⅰ)类", "第（a）项与（1）项，A（Ⅰ）类"),
 ])
 def test_folds(raw, expected):
     assert normalise(raw) == expected

@@ -33,9 +33,11 @@ _RATE_WORD = Tail(["率", "度", "比例", "比重", "占比", "覆盖面", "指
 _AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
 _BOUNDARY_AFTER = re.compile(r"[，。；！？：|\n]")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|被|，)")
-_RULE = re.compile(r"每[\u4e00-\u9fff]|按(?:照)?$")
+_RULE = re.compile(r"每[\u4e00-\u9fff\d]|每$|按(?:照)?$")  # 每月巡河3次, 每10天巡河2次
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
+_NEXT_FIGURE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:达到|达|为|超过|突破)\d")
 _LEADING_YEAR = re.compile(r"^(?:\d{4}|20[xX]{2})年(?:度)?")  # 2020年同期为42起: the year is the scope
 _NOUN_SUFFIX = set("员者率站室点队费金款书量额")
 _MAX_NAME = 18
@@ -453,6 +455,15 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     """(name, start, end): start relative to `clause` when the name precedes the number, or the
     absolute end of a name that follows the unit (发放2000余份宣传资料)."""
     prefix = text[clause:clause + prefix_len]
+    if _DIGIT.search(prefix):  # 贫困户832户总收入达1050万元: the name starts after the figure before it
+        last = None
+        for last in lex.quantity.finditer(prefix):
+            pass
+        # …unless it is a threshold inside the name (收入超过50万元的村, 10亿元以上项目)
+        if last is not None and last.end() < len(prefix) and not last.group("q3") and prefix[last.end()] != "的":
+            k = last.end()
+            name, start, end = _name(text, clause + k, prefix_len - k, unit_end, kind, lex)
+            return name, start + k, end
     stripped = lex.lead_end.sub("", prefix)
     if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
         # 实现调解成功率100%, 办理行政复议案件较上年增加5件: a leading verb is not part of the name.
@@ -552,15 +563,19 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     limit = min(len(text), pos + _MAX_NAME)
     stop = _BOUNDARY.search(text, pos, limit)
     piece = text[pos:stop.start() if stop else limit]
-    if not piece or not _CJK.match(piece) or _PREPOSITION.match(piece) or lex.verbs.match(piece) \
-            or lex.lead_words.match(piece) or _FOLLOW_STOP.match(piece):
+    # Words that hold a verb or a tail word (便民服务中心, 公共) are masked for the search of stops.
+    masked = lex.whole_words.sub(lambda w: "〇" * len(w.group()), piece) if lex.whole_words.search(piece) else piece
+    if not piece or not _CJK.match(piece) or _PREPOSITION.match(masked) or lex.verbs.match(masked) \
+            or lex.lead_words.match(masked) or _FOLLOW_STOP.match(masked):
         # 3个工作日压缩至1个, 12万元完成…, 64户全部…, 2天内…: the clause goes on, no noun follows
         return ""
     cut = len(piece)
     for pattern in (lex.verbs, lex.tail_words):
-        m = pattern.search(piece, 1)
+        m = pattern.search(masked, 1)
         if m:
             cut = min(cut, m.start())
+    if _NEXT_FIGURE.match(piece):
+        return ""  # 贫困户832户总收入达1050万元: the words after the unit name the next figure
     name = _trim(piece[:cut], lex)
     # 6名集中办公: a lone character cut off before 中/内/里 is half a word (8个村的… keeps 村)
     return "" if len(name) < 2 and piece[cut:cut + 1] in ("中", "内", "里") else name

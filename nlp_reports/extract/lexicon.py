@@ -36,6 +36,7 @@ class Lexicon:
     trim_first: frozenset         # the first characters of determiners and lead words
     light_verbs: re.Pattern
     tail_words: re.Pattern
+    whole_words: re.Pattern       # nouns holding a verb or a tail word (服务中心, 公共, 在线): never cut
     head_nouns: re.Pattern        # fullmatch: a noun a verb before it modifies (培训班, 整治资金)
     head_end: Tail                # search: a name ending in such a noun (调解纠纷数量)
     modifier_verbs: frozenset     # verbs kept before a people noun (受益群众)
@@ -134,6 +135,7 @@ def lexicon() -> Lexicon:
         trim_first=frozenset(str(w)[0] for w in names["determiners"] + names["lead_words"]),
         light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
         tail_words=re.compile(alternation(names["tail_words"])),
+        whole_words=re.compile(alternation(names["whole_words"])),
         head_nouns=re.compile(alternation(names["head_nouns"])),
         head_end=Tail(names["head_nouns"]),
         modifier_verbs=frozenset(names["modifier_verbs"]),
