@@ -25,7 +25,7 @@ _TYPE_WORDS = re.compile(r"(?:关于|开展|推进|落实|20\d{2}|20[xX]{2}|年�
                          r"河长|生态|信访|优化|财务|预算|乡村|普法|述法|工作)")
 # A clause that opens with a place doing something (今年以来，X镇坚持…); a clause that opens with a
 # preposition (按照县委全面…) names who asked, not who reports.
-_OPENING = re.compile(rf"(?:^|[，。\n])(?:今年以来|[0-9]{{4}}年(?:以来|度)?|近年来|一年来)?[，]?(?!按照|根据|依据|依照|遵照|对照|为了|为|围绕|结合|通过|经过|在|我)((?:[{_HAN}XＸ某]{{1,10}}?(?:{_AREA}))(?:[{_HAN}]{{0,8}}?(?:{_ORG}))?)(?:坚持|始终|深入|认真|紧紧|全面|以|在|按照|严格)")
+_OPENING = re.compile(rf"(?:^|[，。\n])(?:今年以来|[0-9]{{4}}年(?:以来|度)?|近年来|一年来)?[，]?(?!按照|根据|依据|依照|遵照|对照|为了|为|围绕|结合|通过|经过|在|我)((?:[{_HAN}XＸx某]{{1,10}}?(?:{_AREA}))(?:[{_HAN}]{{0,8}}?(?:{_ORG}))?)(?:坚持|始终|深入|认真|紧紧|全面|以|在|按照|严格|持续|积极|扎实|不断|切实|着力|大力|高度)")
 # A signature line: the unit that signs is the unit that reports. The first of several units
 # (中共X镇委员会X镇人民政府), else a department's whole name (白河县水利局).
 _SIGNATURE = re.compile(rf"^(?:中共)?([{_HAN}XＸx某]{{1,10}}?(?:{_AREA}))(?:委员会|党委|党工委|人民政府|政府|办事处|居民委员会|村民委员会)")
@@ -68,7 +68,7 @@ def place_of(title: str | None, head: str, tail: str = "") -> str | None:
 
 
 def _clean_place(place: str) -> str:
-    place = place.replace("Ｘ", "X").removeprefix("中共")
+    place = place.replace("Ｘ", "X").replace("x", "X").removeprefix("中共")  # x镇, xx县: placeholders
     stripped = _DROP_SUFFIX.sub("", place)
     return stripped if len(stripped) >= 2 else place
 

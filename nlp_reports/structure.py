@@ -234,6 +234,10 @@ class _Levels:
                     self.stack.pop()
                 level = min(level, self.top() + 1)
             else:
+                if style in _TOP_STYLES:  # 二、 after a page-cut start at （三）: a part holds those, never under them
+                    while self.stack and self.stack[-1][1] not in _TOP_STYLES:
+                        inner = self.stack.pop()[1]
+                        self.known[inner] = max(self.known.get(inner, 0), self.top() + 2)
                 level = self.top() + 1
         level = min(level, 3)
         self.known.setdefault(style, level)
