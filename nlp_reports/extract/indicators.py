@@ -38,7 +38,8 @@ _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千�
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
 _NEXT_FIGURE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:达到|达|为|超过|突破)\d")
-_LEADING_YEAR = re.compile(r"^(?:\d{4}|20[xX]{2})年(?:度)?")  # 2020年同期为42起: the year is the scope
+# 2020年同期为42起: the year is the scope; 1.因公出国费…, （二）…: a paragraph's number is no part of a name
+_LEADING_YEAR = re.compile(r"^(?:(?:\d{4}|20[xX]{2})年(?:度)?|\d{1,2}[.、](?!\d)|（[一二三四五六七八九十\d]{1,3}）)")
 _NOUN_SUFFIX = set("员者率站室点队费金款书量额")
 _MAX_NAME = 18
 
@@ -502,9 +503,12 @@ def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int, name: s
     if len(name) < 2:
         return "", lo, unit_end  # 较上年的115件, 调整后为3046万元: a lone character names nothing
     offset = lo + piece.find(name)
-    if len(name) > _MAX_NAME:
-        offset += len(name) - _MAX_NAME
-        name = name[-_MAX_NAME:]
+    if len(name) > _MAX_NAME:  # too long: what stands before its last 的 goes first, else its start
+        cut = name.rfind("的") + 1
+        cut = cut if 0 < cut and len(name) - cut >= 2 else len(name) - _MAX_NAME
+        cut = max(cut, len(name) - _MAX_NAME)
+        offset += cut
+        name = name[cut:]
     return name, offset, unit_end
 
 
@@ -565,7 +569,10 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     piece = text[pos:stop.start() if stop else limit]
     # Words that hold a verb or a tail word (便民服务中心, 公共) are masked for the search of stops.
     masked = lex.whole_words.sub(lambda w: "〇" * len(w.group()), piece) if lex.whole_words.search(piece) else piece
-    if not piece or not _CJK.match(piece) or _PREPOSITION.match(masked) or lex.verbs.match(masked) \
+    verb = lex.verbs.match(masked)
+    if verb and (masked[verb.end():verb.end() + 1] in _NOUN_SUFFIX | {"组", "班"} or lex.head_nouns.match(masked, verb.end())):
+        verb = None  # 4个督查组, 2期培训班: a noun made from a verb
+    if not piece or not _CJK.match(piece) or _PREPOSITION.match(masked) or verb \
             or lex.lead_words.match(masked) or _FOLLOW_STOP.match(masked):
         # 3个工作日压缩至1个, 12万元完成…, 64户全部…, 2天内…: the clause goes on, no noun follows
         return ""
