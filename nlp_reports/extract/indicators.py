@@ -591,6 +591,7 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
 _FOLLOW_STOP = re.compile(r"(?:全部|均|都|每|分别|逐|已|正|内|为|是|共|等)")
 _ZERO_STOP = re.compile("[，。；！？：\n]")
 _ZERO_REACH = 40  # characters of a zero's object after its opener
+_REPEATED_ZERO = re.compile(r"^(?:无|未发生|没有发生|未出现|没有出现)(?=[\u4e00-\u9fff]{2})")  # 无越级上访、无进京非访: the cue again in a later item
 _ONE = re.compile(r"^(?:一起|一例|一件|一宗|一个|一名|一条|一次|一)")
 _ZERO_NOT = ("无论", "无法", "无需", "无缝", "无偿", "无私", "无人", "无纸", "无害", "无证", "没有发生", "没有出现")
 _ZERO_LIST = re.compile(r"、|以及|和|(?<![涉以危普波顾来])及(?!以上|以下)|或(?!者)")
@@ -653,7 +654,7 @@ def _zero_items(text: str, lex: Lexicon, ev_start: int, body_start: int, body: s
     items = []
     for k, (offset, item) in enumerate(_zero_parts(body, lex)):
         item_start, item_end = body_start + offset, body_start + offset + len(item)
-        name = _ONE.sub("", item).removesuffix("发生").strip().strip(_QUOTE_MARKS)
+        name = _ONE.sub("", _REPEATED_ZERO.sub("", item) if k else item).removesuffix("发生").strip().strip(_QUOTE_MARKS)
         if not name or len(name) > 30 or not _CJK.search(name):
             continue
         items.append(dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",
