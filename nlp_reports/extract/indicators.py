@@ -213,6 +213,8 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     if am and start - am.end() >= 2:
         clause = am.end()  # 截至11月底已完成52项: the date is the scope, not part of the name
     prefix = text[clause:start_of_number]
+    if prefix[-1:] in ("数", "上") and num[0] in "十百千万" and not suffix_q:
+        prefix, qualifier = prefix[:-1], "more_than"  # 数十次, 上千份: more than the round number
     pm = lex.prefix_qualifier_re.search(prefix)
     if pm:
         prefix = prefix[:pm.start()]
@@ -570,7 +572,7 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
     # Words that hold a verb or a tail word (便民服务中心, 公共) are masked for the search of stops.
     masked = lex.whole_words.sub(lambda w: "〇" * len(w.group()), piece) if lex.whole_words.search(piece) else piece
     verb = lex.verbs.match(masked)
-    if verb and (masked[verb.end():verb.end() + 1] in _NOUN_SUFFIX | {"组", "班"} or lex.head_nouns.match(masked, verb.end())):
+    if verb and masked[verb.end():verb.end() + 1] in _NOUN_SUFFIX | {"组", "班"} and _CJK.match(masked, verb.end() + 1) is None:
         verb = None  # 4个督查组, 2期培训班: a noun made from a verb
     if not piece or not _CJK.match(piece) or _PREPOSITION.match(masked) or verb \
             or lex.lead_words.match(masked) or _FOLLOW_STOP.match(masked):

@@ -33,10 +33,10 @@ ARABIC = _ARABIC_FIRST + r"(?<!\d\d)\d{0,15}(?:,\d{3}){0,5}(?:\.\d{1,8})?"
 CHINESE = (_CHINESE_FIRST + r"(?<![零〇一二两三四五六七八九十百千万亿][零〇一二两三四五六七八九十])"
            r"[零〇一二两三四五六七八九十百千万亿]{0,15}(?:点[零〇一二三四五六七八九]{1,6})?")
 # A multiplier standing for its own value, only where a qualifier says it is a number: 千余名,
-# 百余人, 近百名, 逾万人次 (never 百姓, 千家万户, 万一).
+# 百余人, 近百名, 逾万人次, 上千份, 数百人 (never 百姓, 千家万户, 万一).
 # The multiplier is matched first and looked behind from there, which keeps the scan fast.
 BARE = (_BARE_FIRST + r"(?:(?<![零〇一二两三四五六七八九十百千万亿\d][百千万])(?=[余多])"
-        r"|(?<=[近逾约超][百千万])(?![余多]))")
+        r"|(?<=[近逾约超上数][百千万])(?![余多]|分之))")
 
 
 def _one_of(*numerals: tuple[str, str]) -> str:
