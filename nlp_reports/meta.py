@@ -16,6 +16,7 @@ _PLACE = re.compile(
 _YEAR = re.compile(r"(20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年")
 _MONTH_AFTER = re.compile(r"\s*\d{1,2}\s*月")
 _YEAR_CUT = re.compile(r"(?:20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年度?")  # where a title's place ends
+_JOINT = re.compile(r"(.{2,12}?)(?:委员会|党委|党工委)(?:\1)")
 _DROP_SUFFIX = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|(?<=[镇乡县区市省道])委员会)$")
 _DEPARTMENT = re.compile(rf"(?:{_ORG})$")
 _LEVEL_BY_SUFFIX = [("街道", "街道"), ("社区", "社区"), ("村", "村"), ("嘎查", "村"), ("镇", "镇"), ("乡", "乡"),
@@ -69,6 +70,8 @@ def place_of(title: str | None, head: str, tail: str = "") -> str | None:
 
 def _clean_place(place: str) -> str:
     place = place.replace("Ｘ", "X").replace("x", "X").removeprefix("中共")  # x镇, xx县: placeholders
+    joint = _JOINT.match(place)  # 中共青石镇委员会 青石镇人民政府: the party committee and the government
+    place = joint.group(1) if joint else place
     stripped = _DROP_SUFFIX.sub("", place)
     return stripped if len(stripped) >= 2 else place
 

@@ -17,6 +17,9 @@ from nlp_reports.meta import read_meta
     ("城关镇2022年意识形态工作自查报告", "城关镇", "镇", 2022, "意识形态工作自查报告"),
     ("红旗村2023年普法工作总结", "红旗村", "村", 2023, "普法工作总结"),
     ("临江市财政局2021年度预算执行情况自查报告", "临江市财政局", "部门", 2021, "预算执行自查报告"),
+    # the party committee and the government report together: one place
+    ("中共青石镇委员会青石镇人民政府关于2022年度法治政府建设情况的报告", "青石镇", "镇", 2022, "法治政府建设年度报告"),
+    ("x镇2021年上半年法治政府建设工作情况报告", "X镇", "镇", 2021, "法治政府建设年度报告"),
 ])
 def test_meta_from_title(title, place, level, year, rtype):
     m = read_meta(title + "\n今年以来开展活动3次。", title)
