@@ -16,6 +16,7 @@ _PLACE = re.compile(
 _YEAR = re.compile(r"(20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年")
 _MONTH_AFTER = re.compile(r"\s*\d{1,2}\s*月")
 _YEAR_CUT = re.compile(r"(?:20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年度?")  # where a title's place ends
+_POST = re.compile(r"(?:党委|党工委|党组|党支部|党总支)?(?:副?书记|主任|局长|镇长|乡长|县长|区长|市长|部长|所长|站长|队长|组长|主席|负责人)\s*[\u4e00-\u9fff]{2,4}$")
 _JOINT = re.compile(r"(.{2,12}?)(?:委员会|党委|党工委)(?:\1)")
 _DROP_SUFFIX = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|(?<=[镇乡县区市省道])委员会)$")
 _DEPARTMENT = re.compile(rf"(?:{_ORG})$")
@@ -57,6 +58,12 @@ def place_of(title: str | None, head: str, tail: str = "") -> str | None:
             m = _PLACE.match(part.strip())
             if m and not _TYPE_WORDS.match(m.group(1)):
                 return _clean_place(m.group(1))
+    for line in head.strip().split("\n")[:2]:  # a byline under the title: 青溪镇党委书记 王某某
+        line = line.strip()
+        post = _POST.search(line)
+        p = post and post.start() >= 2 and _PLACE.fullmatch(line[:post.start()].removeprefix("中共"))
+        if p and not _TYPE_WORDS.match(p.group(1)):
+            return _clean_place(p.group(1))
     m = _OPENING.search(head)
     if m:
         return _clean_place(m.group(1))

@@ -90,3 +90,11 @@ def test_the_sites_header_is_never_title_or_place():
            "红旗村2022年普法工作总结\n2022年，红旗村围绕村民需求开展普法宣传，现总结如下。\n一、主要做法\n举办讲座4场。")
     m = analyse_text(raw).meta
     assert (m.title, m.place, m.place_level, m.year) == ("红旗村2022年普法工作总结", "红旗村", "村", 2022)
+
+
+@pytest.mark.parametrize("byline,place", [("青溪镇党委书记 王某某", "青溪镇"), ("白水县交通运输局局长 李某", "白水县交通运输局")])
+def test_place_from_a_byline_under_the_title_of_a_long_report(byline, place):
+    from nlp_reports.analyse import analyse_text
+
+    body = "一、履职情况\n" + "本人认真履行第一责任人职责，主持召开专题会议3次。\n" * 30  # the byline far from the end
+    assert analyse_text(f"2023年度述法报告\n{byline}\n{body}").meta.place == place
