@@ -612,6 +612,9 @@ def _zeros(text: str, lex: Lexicon, blocked: bytearray) -> list[dict]:
         stop = _ZERO_STOP.search(text, m.end(), limit)
         end = stop.start() if stop else limit
         body = text[m.end():end]
+        if m.group(0) == "零" and text.startswith(_HAPPENED, m.end()):  # 命案零发生, 重大舆情“零发生”
+            out += _zero_before(text, lex, start, m.end())
+            continue
         if m.group(0) == "零":  # 零事故、零伤亡: each 零 gives the outcome word written after it
             out += _zero_items(text, lex, start, m.end(), lex.zero_word.match(text, m.end()).group(0))
             continue
@@ -649,6 +652,26 @@ def _zero_parts(body: str, lex: Lexicon) -> list[tuple[int, str]]:
             parts.append((last, body[last:m.start()]))
             last = m.end()
     return parts + [(last, body[last:])]
+
+
+_HAPPENED = ("发生", "发案", "出现")
+_ZERO_LEAD = re.compile(r"^(?:全年|今年以来|年内|辖区内?|全[镇乡县区]|确保|实现了?|做到|保持)+")
+_ZERO_FRAME = re.compile(r"(?:实现了?|确保|做到|保持)?[“‘\"]?$")
+
+
+def _zero_before(text: str, lex: Lexicon, start: int, end: int) -> list[dict]:
+    """The zero of 命案零发生 / 重大舆情实现“零发生”: the outcome is named before 零, not after it."""
+    clause = _clause_start(text, start, limit=24)
+    piece = _ZERO_FRAME.sub("", text[clause:start])
+    lead = _ZERO_LEAD.match(piece)
+    offset = lead.end() if lead else 0
+    name = piece[offset:]
+    if not (2 <= len(name) <= 16) or not lex.zero_outcome.search(name):
+        return []
+    scope, scope_text = _scope(text, start, lex)
+    return [dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",
+                 start=clause + offset, end=end + 2, scope=scope, scope_text=scope_text, direction=None,
+                 num_start=start, rule="zero")]
 
 
 def _zero_items(text: str, lex: Lexicon, ev_start: int, body_start: int, body: str) -> list[dict]:
