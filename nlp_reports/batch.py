@@ -235,14 +235,16 @@ class _Worker:
         self.proc.start()
         child.close()  # only the worker holds its end now: when it dies, a read here ends (EOF)
         self.held = collections.deque()
-        self.alone = False  # holds one file retried after a worker died with it
+        self.alone = False    # holds one file retried after a worker died with it
+        self.started = False  # …and has said it began on it (a worker killed before that proves nothing)
 
-    def send(self, task) -> bool:
+    def send(self, task, alone: bool = False) -> bool:
         try:
-            self.conn.send(task)
+            self.conn.send((task, alone))
         except OSError:  # the worker is gone; the caller finds out from its pipe
             return False
         self.held.append(task)
+        self.alone, self.started = alone, False
         return True
 
     def stop(self, kill: bool = False) -> None:
@@ -265,12 +267,18 @@ def _serve(conn) -> None:
     _init_worker()
     while True:
         try:
-            task = conn.recv()
+            message = conn.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if message is None:
             return
+        task, alone = message
+        if alone:
+            conn.send(_STARTED)
         conn.send(_work(task))
+
+
+_STARTED = "started"
 
 
 class WorkerPool:
@@ -296,6 +304,7 @@ class WorkerPool:
         else:
             self._ctx = mp.get_context("spawn")
         self._workers = [_Worker(self._ctx) for _ in range(workers)]
+        self._lost_before_start = 0
 
     def terminate(self) -> None:
         for w in self._workers:
@@ -316,8 +325,7 @@ class WorkerPool:
         while True:
             for i, w in enumerate(self._workers):
                 if again and not w.held:  # alone, so that if it dies again the file is named
-                    task = again.popleft()
-                    w.alone = self._give(i, task, again)
+                    self._give(i, again.popleft(), again, alone=True)
                 elif not again and not w.alone:
                     for task in itertools.islice(tasks, self.DEPTH - len(w.held)):
                         if not self._give(i, task, again):
@@ -336,20 +344,23 @@ class WorkerPool:
                 except (EOFError, OSError):
                     yield from self._replace(w, again)
                     continue
+                if rec == _STARTED:
+                    w.started = True
+                    continue
                 w.held.popleft()
                 w.alone = False
                 yield rec
 
-    def _give(self, i: int, task, again) -> bool:
+    def _give(self, i: int, task, again, alone: bool = False) -> bool:
         """Send `task` to worker i. One that died holding files is found out by its pipe, and the
         task waits in `again`; one that died idle is replaced now, and the new one takes it."""
         w = self._workers[i]
-        if w.send(task):
+        if w.send(task, alone):
             return True
         if not w.held:
             w.stop(kill=True)
             self._workers[i] = w = _Worker(self._ctx)
-            if w.send(task):
+            if w.send(task, alone):
                 return True
         again.append(task)
         return False
@@ -358,10 +369,15 @@ class WorkerPool:
         """A worker died: put a fresh one in its place; its files are tried again alone, except
         the one it held alone, which is recorded as failed."""
         failed = []
-        if dead.alone:
+        if dead.alone and dead.started:
             path = dead.held[0][0]
             failed.append({"ok": False, "path": path,
                            "error": f"{path}: the worker process died analysing it (out of memory?)"})
+        elif dead.alone:  # killed before it began (a worker dying when the file was sent): no proof
+            self._lost_before_start += 1
+            if self._lost_before_start > 3 * len(self._workers):
+                raise ReportError("the worker processes die as soon as they start; see the system log")
+            again.appendleft(dead.held[0])
         else:
             again.extend(dead.held)
         dead.stop(kill=True)
