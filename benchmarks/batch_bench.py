@@ -82,7 +82,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reports", type=int, default=2000, help="reports for the throughput runs (default 2000)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each worker count, alternating (default 3)")
-    ap.add_argument("--memory", default="1000,10000", help="two sizes for the memory runs, or 'none'")
+    ap.add_argument("--memory", default="1000,10000", help="two sizes for the memory runs, or 'none' (or 'skip', as in run.py)")
     ap.add_argument("--keep", help="generate into this folder and keep it (default: a temporary folder)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,7 +104,7 @@ def main() -> None:
         print(f"best : 1 worker {args.reports / best[1]:.1f} reports/s, 2 workers {args.reports / best[2]:.1f} "
               f"reports/s, speed-up {best[1] / best[2]:.2f}x")
         print(f"median: speed-up {med[1] / med[2]:.2f}x")
-        if args.memory != "none":
+        if args.memory not in ("none", "skip"):
             sizes = sorted(int(x) for x in args.memory.split(","))
             peaks = []
             for n in sizes:

@@ -385,6 +385,24 @@ class WorkerPool:
         return failed
 
 
+class _Starting:
+    """A WorkerPool being started in a thread of its own (see start_pool)."""
+
+    def __init__(self, workers: int, model: str | None):
+        from concurrent.futures import ThreadPoolExecutor
+
+        executor = ThreadPoolExecutor(1)
+        self._future = executor.submit(start_pool, workers, model)
+        executor.shutdown(wait=False)  # its thread ends once the one call has run
+
+    def pool(self) -> WorkerPool:
+        return self._future.result()
+
+    def terminate(self) -> None:
+        with contextlib.suppress(Exception):  # a pool that failed to start has nothing to stop
+            self._future.result().terminate()
+
+
 def run_local(tasks, pool):
     """Records of `tasks` from `pool` (see start_pool), which this closes, or in this process."""
     if pool is None:
@@ -476,12 +494,18 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
     workers = workers or _cores()
     start = time.monotonic()
     summary = Summary(total=len(files) + len(missing), ignored=ignored)
-    with exclusive(db, wait), Store(db) as store, contextlib.ExitStack() as stack:
-        pool = start_pool(workers, str(model) if model else None) if executor == "local" else None
-        if pool is not None:
-            stack.callback(pool.terminate)  # whatever stops the batch before run_local closes it
+    with contextlib.ExitStack() as stack:
+        # The workers start in the background (their forkserver loads the lexicons and the model)
+        # while this process checks the model (before the store is touched), opens the store and
+        # hashes the files.
+        starting = _Starting(workers, str(model) if model else None) if executor == "local" and workers > 1 else None
+        if starting is not None:
+            stack.callback(starting.terminate)  # whatever stops the batch before run_local closes it
+        label = model_label(model)
+        stack.enter_context(exclusive(db, wait))
+        store = stack.enter_context(Store(db))
         summary.run_id = store.begin_run(__version__, command, executor, 1 if executor == "dask" else workers,
-                                         model=model_label(model))
+                                         model=label)
         store.recover_keys()  # of a batch killed before it wrote its last band keys
         for path, error in missing:
             _failed(store, summary, path, f"{path}: {error}", progress)
@@ -500,7 +524,8 @@ def run_batch(db, paths, *, workers: int | None = None, executor: str = "local",
                 continue
             seen.add(digest)  # the same content twice in one batch is stored once
             tasks.append((path, over, str(model) if model else None))
-        results = run_dask(tasks, scheduler) if executor == "dask" else run_local(tasks, pool)
+        results = run_dask(tasks, scheduler) if executor == "dask" else \
+            run_local(tasks, starting.pool() if starting is not None else None)
         try:
             for rec in results:
                 if rec["ok"]:

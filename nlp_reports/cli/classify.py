@@ -19,6 +19,24 @@ def model_option(command):
                         help="Theme model folder (from `nlp-reports train`) [default: models/default].")(command)
 
 
+def _warn_no_model() -> None:
+    click.echo("nlp-reports: warning: no default theme model found (models/default); sections are left "
+               "unclassified", err=True)
+
+
+def model_path_for(model, no_classify=False) -> str | None:
+    """The model folder for the options, not loaded (the command loads and checks it): None with
+    --no-classify, or (with the same warning as classifier_for) when none is given or installed."""
+    if no_classify:
+        return None
+    from ..classify.model import default_model_path
+
+    path = model or default_model_path()
+    if path is None:
+        _warn_no_model()
+    return str(path) if path is not None else None
+
+
 def classifier_for(model, no_classify=False):
     """The loaded model for the options: None with --no-classify, or (with a one-line warning)
     when no model is given and none is installed. A broken model ends the command with its error."""
@@ -32,8 +50,7 @@ def classifier_for(model, no_classify=False):
         fail(exc)
         sys.exit(exc.exit_code)
     if loaded is None:
-        click.echo("nlp-reports: warning: no default theme model found (models/default); sections are left "
-                   "unclassified", err=True)
+        _warn_no_model()
     return loaded
 
 

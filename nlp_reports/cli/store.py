@@ -7,7 +7,7 @@ import time
 import click
 
 from ..errors import ReportError
-from .classify import classifier_for, model_option
+from .classify import model_option, model_path_for
 from .common import fail
 
 _MAX_LISTED_FAILURES = 20
@@ -87,12 +87,12 @@ def batch(paths, db, workers, executor, scheduler, manifest, force, rubric, wait
         raise click.UsageError("--executor dask needs --scheduler tcp://HOST:PORT")
     if not paths and not manifest:
         raise click.UsageError("give PATHS or a --manifest listing the files")
-    classifier = classifier_for(model, no_classify)  # checked here, loaded again once per worker
+    model = model_path_for(model, no_classify)  # loaded and checked by run_batch, once, while the workers start
     bar = Progress(sys.stderr.isatty() if progress is None else progress)
     try:
         s = run_batch(db, paths, workers=workers, executor=executor, scheduler=scheduler, manifest=manifest,
                       force=force, rubric=rubric, wait=wait, progress=bar, command=" ".join(sys.argv[1:]) or "batch",
-                      model=classifier.path if classifier else None)
+                      model=model)
     except ReportError as exc:
         bar.close()
         _exit_on(exc)
