@@ -37,7 +37,7 @@ _RULE = re.compile(r"每[\u4e00-\u9fff\d]|每$|按(?:照)?$")  # 每月巡河3�
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
-_NEXT_FIGURE = re.compile(r"[\u4e00-\u9fff]{1,6}(?:达到|达|为|超过|突破)\d")
+_NEXT_FIGURE = re.compile(r"(?:达到|达|为|超过|突破)?\d")  # right after the noun: 总收入达1050万元, 死亡4人
 # 2020年同期为42起: the year is the scope; 1.因公出国费…, （二）…: a paragraph's number is no part of a name
 _LEADING_YEAR = re.compile(r"^(?:(?:\d{4}|20[xX]{2})年(?:度)?|\d{1,2}[.、](?!\d)|（[一二三四五六七八九十\d]{1,3}）)")
 _NOUN_SUFFIX = set("员者率站室点队费金款书量额")
@@ -458,6 +458,11 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     """(name, start, end): start relative to `clause` when the name precedes the number, or the
     absolute end of a name that follows the unit (发放2000余份宣传资料)."""
     prefix = text[clause:clause + prefix_len]
+    bracket = prefix.rfind("（")
+    if bracket >= 0 and "）" not in prefix[bracket:] and prefix_len - bracket > 2:
+        # 机组2台（总装机容量7200千瓦: a bracket still open before the number starts its name
+        name, start, end = _name(text, clause + bracket + 1, prefix_len - bracket - 1, unit_end, kind, lex)
+        return name, start + bracket + 1, end
     if _DIGIT.search(prefix):  # 贫困户832户总收入达1050万元: the name starts after the figure before it
         last = None
         for last in lex.quantity.finditer(prefix):
@@ -579,12 +584,12 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
         # 3个工作日压缩至1个, 12万元完成…, 64户全部…, 2天内…: the clause goes on, no noun follows
         return ""
     cut = len(piece)
-    for pattern in (lex.verbs, lex.tail_words):
+    for pattern in (lex.verbs, lex.tail_words, _DIGIT):
         m = pattern.search(masked, 1)
         if m:
             cut = min(cut, m.start())
-    if _NEXT_FIGURE.match(piece):
-        return ""  # 贫困户832户总收入达1050万元: the words after the unit name the next figure
+    if cut <= 4 and _NEXT_FIGURE.match(piece, cut):
+        return ""  # 贫困户832户总收入达1050万元, 4起死亡4人: a short noun after the unit names the next figure
     name = _trim(piece[:cut], lex)
     # 6名集中办公: a lone character cut off before 中/内/里 is half a word (8个村的… keeps 村)
     return "" if len(name) < 2 and piece[cut:cut + 1] in ("中", "内", "里") else name
