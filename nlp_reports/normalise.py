@@ -167,10 +167,19 @@ def _tidy_spaces(line: str) -> str:
     return _INNER_SPACE.sub("", _SPACES.sub(" ", line)) if " " in line else line
 
 
+_BARE_NUMBER = re.compile(r"\d{1,12}(?:[.,]\d{1,6})*%?")
+
+
 def _continues(pieces: list[str], line: str) -> bool:
     """True when `line` is the rest of a sentence that a line break cut (not a new paragraph)."""
     previous = pieces[-1]
-    if previous[-1] in _LINE_END or _HEADING_START.match(line):
+    if previous[-1] in _LINE_END:
+        return False
+    # A page that sets its figures apart (…主动公开政府信息 / 5928 / 条，全文电子化率达 / 90.3% / ，其中…):
+    # a number alone on a line, the line after it, and a line opening with a comma go on the sentence.
+    if line[0] in "，、；：）%" or _BARE_NUMBER.fullmatch(line) or _BARE_NUMBER.fullmatch(previous):
+        return True
+    if _HEADING_START.match(line):
         return False
     if previous[-1] in "，、（“《" or previous[-1].isdigit() and line[0].isdigit():
         return True

@@ -61,3 +61,13 @@ def test_page_fragment_number_before_a_heading_is_dropped():
 
 def test_site_footer_fused_into_one_line_is_dropped():
     assert normalise("开展活动3次。\n第1页共1页本文档由网友上传，如有侵权请联系删除") == "开展活动3次。"
+
+
+def test_figures_set_on_lines_of_their_own_rejoin_their_sentence():
+    # a page that puts each figure in its own element: the number, the unit after it, the comma
+    raw = "全年主动公开政府信息\n3120\n条，网上公开率达\n96.5%\n，其中新增\n845\n条。\n二、依申请公开情况\n"
+    assert normalise(raw) == "全年主动公开政府信息3120条，网上公开率达96.5%，其中新增845条。\n二、依申请公开情况"
+
+
+def test_a_heading_after_a_paragraph_is_not_joined_to_it():
+    assert normalise("全年开展活动12次\n1.加强领导\n") == "全年开展活动12次\n1.加强领导"
