@@ -33,6 +33,14 @@ _RATE_WORD = Tail(["率", "度", "比例", "比重", "占比", "覆盖面", "指
 _AS_OF = re.compile(r"(?:截至到|截止到|截至|截止)(?P<date>[^，。；]{1,14}?(?:月底|月末|年底|年末|为止|底|末|止|前|日|月|年))")
 _BOUNDARY_AFTER = re.compile(r"[，。；！？：|\n]")
 _PREPOSITION = re.compile(r"^(?:对|用于|用|为|把|将|向|于|给|在|从|由|与|和|及|等|的|被|，)")
+def _is_rule(text: str, clause: int, start: int) -> bool:
+    """A rule of frequency before the number in its clause (每月巡河3次), unless the frequency was
+    named and closed before it (以每两月1次的频次开展学习5次: the 5次 were held)."""
+    m = _RULE.search(text, clause, start)
+    return m is not None and _FREQUENCY_NAMED.search(text, m.end(), start) is None
+
+
+_FREQUENCY_NAMED = re.compile(r"频次|频率")
 _RULE = re.compile(r"每[\u4e00-\u9fff\d]|每$|按(?:照)?$")  # 每月巡河3次, 每10天巡河2次
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -184,7 +192,7 @@ def _from_quantity(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
         return None
     clause, comma = _clause_starts(text, start)
     clause = _label_start(text, start, clause)
-    if _RULE.search(text, comma, start):
+    if _is_rule(text, comma, start):
         return None  # 每月巡河3次: a rule of frequency, not an achievement
     unit, kind, arabic_only = lex.units[m.group("unit")]
     if arabic_only and chinese:
@@ -275,7 +283,7 @@ def _from_fraction(text: str, m: re.Match, lex: Lexicon, blocked: bytearray) -> 
     except (ValueError, ZeroDivisionError):
         return None
     clause, comma = _clause_starts(text, start)
-    if _RULE.search(text, comma, start):
+    if _is_rule(text, comma, start):
         return None
     prefix = text[clause:start]
     q = groups["q"]
