@@ -45,6 +45,7 @@ _RULE = re.compile(r"每[\u4e00-\u9fff\d]|每$|按(?:照)?$")  # 每月巡河3�
 _ARTICLE_BLOCK = set("统唯之同划归合专逐单初周礼星整不第万千百另某任")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _DIGIT = re.compile(r"\d")
+_COMPARISON_ONLY = re.compile(r"(?:较|比|与)[^，。；]{0,12}\d[^，。；]{0,6}$")
 _NEXT_FIGURE = re.compile(r"(?:达到|达|为|超过|突破)?\d")  # right after the noun: 总收入达1050万元, 死亡4人
 # 2020年同期为42起: the year is the scope; 1.因公出国费…, （二）…: a paragraph's number is no part of a name
 _LEADING_YEAR = re.compile(r"^(?:(?:\d{4}|20[xX]{2})年(?:度)?|\d{1,2}[.、](?!\d)|（[一二三四五六七八九十\d]{1,3}）)")
@@ -481,6 +482,8 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
             name, start, end = _name(text, clause + k, prefix_len - k, unit_end, kind, lex)
             return name, start + k, end
     stripped = lex.lead_end.sub("", prefix)
+    if kind == "change" and _COMPARISON_ONLY.match(stripped):
+        return "", clause + prefix_len, unit_end  # 较去年同期的10件下降20%: the change of the thing just named
     if kind in ("rate", "change") and _RATE_WORD.search(stripped) or kind == "change":
         # 实现调解成功率100%, 办理行政复议案件较上年增加5件: a leading verb is not part of the name.
         # …but 调解纠纷数量 is one noun phrase: a verb before a head noun at the end stays.
