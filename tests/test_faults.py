@@ -137,7 +137,7 @@ def _wait_for_lock(proc, db, timeout=60):
 
 
 def test_a_second_batch_stops_with_one_line_and_a_third_waits(tmp_path):
-    n = 120
+    n = 400  # enough work that the first still holds the store when the second has started (~3 s)
     folder, db = reports(tmp_path / "in", n), tmp_path / "r.db"
     first = batch(folder, "--db", db, "--workers", "1", *FAST)
     _wait_for_lock(first, db)
