@@ -16,7 +16,6 @@ _PLACE = re.compile(
 _YEAR = re.compile(r"(20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年")
 _MONTH_AFTER = re.compile(r"\s*\d{1,2}\s*月")
 _YEAR_CUT = re.compile(r"(?:20\d{2}|19\d{2}|20[xX]{2}|20××)\s*年度?")  # where a title's place ends
-_POST = re.compile(r"(?:党委|党工委|党组|党支部|党总支)?(?:副?书记|主任|局长|镇长|乡长|县长|区长|市长|部长|所长|站长|队长|组长|主席|负责人)\s*[\u4e00-\u9fff]{2,4}$")
 _JOINT = re.compile(r"(.{2,12}?)(?:委员会|党委|党工委)(?:\1)")
 _DROP_SUFFIX = re.compile(r"(?:人民政府|政府|党委|党工委|办事处|(?<=[镇乡县区市省道])委员会)$")
 _DEPARTMENT = re.compile(rf"(?:{_ORG})$")
@@ -33,6 +32,12 @@ _OPENING = re.compile(rf"(?:^|[，。\n])(?:今年以来|[0-9]{{4}}年(?:以来|
 _SIGNATURE = re.compile(rf"^(?:中共)?([{_HAN}XＸx某]{{1,10}}?(?:{_AREA}))(?:委员会|党委|党工委|人民政府|政府|办事处|居民委员会|村民委员会)")
 _PARTY_BODY = re.compile(r"(?:党组|党委|党工委|党总支|党支部)$")  # 中共X局党组 signs for X局
 _TAIL_LINES = 6
+
+
+@functools.cache
+def _byline() -> re.Pattern:
+    """A post and a name ending a line (cues.yaml, lines.byline: 党委书记 王某某)."""
+    return re.compile(load("cues.yaml")["lines"]["byline"])
 
 
 @functools.cache
@@ -60,8 +65,9 @@ def place_of(title: str | None, head: str, tail: str = "") -> str | None:
                 return _clean_place(m.group(1))
     for line in head.strip().split("\n")[:2]:  # a byline under the title: 青溪镇党委书记 王某某
         line = line.strip()
-        post = _POST.search(line)
-        p = post and post.start() >= 2 and _PLACE.fullmatch(line[:post.start()].removeprefix("中共"))
+        post = _byline().search(line)
+        unit = _PARTY_BODY.sub("", line[:post.start()].removeprefix("中共").removesuffix("副")) if post else ""
+        p = len(unit) >= 2 and _PLACE.fullmatch(unit)
         if p and not _TYPE_WORDS.match(p.group(1)):
             return _clean_place(p.group(1))
     m = _OPENING.search(head)

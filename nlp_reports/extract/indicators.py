@@ -470,17 +470,14 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
     bracket = prefix.rfind("（")
     if bracket >= 0 and "）" not in prefix[bracket:] and prefix_len - bracket > 2:
         # 机组2台（总装机容量7200千瓦: a bracket still open before the number starts its name
-        name, start, end = _name(text, clause + bracket + 1, prefix_len - bracket - 1, unit_end, kind, lex)
-        return name, start + bracket + 1, end
+        return _name_from(bracket + 1, text, clause, prefix_len, unit_end, kind, lex)
     if _DIGIT.search(prefix):  # 贫困户832户总收入达1050万元: the name starts after the figure before it
         last = None
         for last in lex.quantity.finditer(prefix):
             pass
         # …unless it is a threshold inside the name (收入超过50万元的村, 10亿元以上项目)
         if last is not None and last.end() < len(prefix) and not last.group("q3") and prefix[last.end()] != "的":
-            k = last.end()
-            name, start, end = _name(text, clause + k, prefix_len - k, unit_end, kind, lex)
-            return name, start + k, end
+            return _name_from(last.end(), text, clause, prefix_len, unit_end, kind, lex)
     stripped = lex.lead_end.sub("", prefix)
     if kind == "change" and _COMPARISON_ONLY.match(stripped):
         return "", clause + prefix_len, unit_end  # 较去年同期的10件下降20%: the change of the thing just named
@@ -512,6 +509,12 @@ def _name(text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex
                            if v.group(0) not in lex.governing_verbs), last)
         return _span_of(stripped, action, len(stripped), lex, unit_end)
     return "", clause + prefix_len, unit_end
+
+
+def _name_from(k: int, text: str, clause: int, prefix_len: int, unit_end: int, kind: str, lex: Lexicon):
+    """_name of the prefix from its k-th character on, its start still relative to `clause`."""
+    name, start, end = _name(text, clause + k, prefix_len - k, unit_end, kind, lex)
+    return name, start + k, end
 
 
 def _span_of(prefix: str, lo: int, hi: int, lex: Lexicon, unit_end: int, name: str | None = None):
@@ -609,7 +612,6 @@ def _following_object(text: str, pos: int, lex: Lexicon) -> str:
 _FOLLOW_STOP = re.compile(r"(?:全部|均|都|每|分别|逐|已|正|内|为|是|共|等)")
 _ZERO_STOP = re.compile("[，。；！？：\n]")
 _ZERO_REACH = 40  # characters of a zero's object after its opener
-_REPEATED_ZERO = re.compile(r"^(?:无|未发生|没有发生|未出现|没有出现)(?=[\u4e00-\u9fff]{2})")  # 无越级上访、无进京非访: the cue again in a later item
 _ONE = re.compile(r"^(?:一起|一例|一件|一宗|一个|一名|一条|一次|一)")
 _ZERO_NOT = ("无论", "无法", "无需", "无缝", "无偿", "无私", "无人", "无纸", "无害", "无证", "没有发生", "没有出现")
 _ZERO_LIST = re.compile(r"、|以及|和|(?<![涉以危普波顾来])及(?!以上|以下)|或(?!者)")
@@ -671,17 +673,13 @@ def _zero_parts(body: str, lex: Lexicon) -> list[tuple[int, str]]:
 
 
 _HAPPENED = ("发生", "发案", "出现")
-_ZERO_LEAD = re.compile(r"^(?:全年|今年以来|年内|辖区内?|全[镇乡县区]|确保|实现了?|做到|保持)+")
-_ZERO_FRAME = re.compile(r"(?:实现了?|确保|做到|保持)?[“‘\"]?$")
-
-
 def _zero_before(text: str, lex: Lexicon, start: int, end: int) -> list[dict]:
-    """The zero of 命案零发生 / 重大舆情实现“零发生”: the outcome is named before 零, not after it."""
+    """The zero of 命案零发生 / 重大舆情实现“零发生”: the outcome is named before 零, not after it,
+    without the lead words and light verbs around it (全年实现命案零发生 → 命案)."""
     clause = _clause_start(text, start, limit=24)
-    piece = _ZERO_FRAME.sub("", text[clause:start])
-    lead = _ZERO_LEAD.match(piece)
-    offset = lead.end() if lead else 0
-    name = piece[offset:]
+    name, offset = lex.light_end.sub("", text[clause:start].rstrip(_QUOTE_MARKS)), 0
+    while (lead := lex.lead_words.match(name) or lex.light_verbs.match(name)) is not None and lead.end():
+        offset, name = offset + lead.end(), name[lead.end():]
     if not (2 <= len(name) <= 16) or not lex.zero_outcome.search(name):
         return []
     scope, scope_text = _scope(text, start, lex)
@@ -695,7 +693,7 @@ def _zero_items(text: str, lex: Lexicon, ev_start: int, body_start: int, body: s
     items = []
     for k, (offset, item) in enumerate(_zero_parts(body, lex)):
         item_start, item_end = body_start + offset, body_start + offset + len(item)
-        name = _ONE.sub("", _REPEATED_ZERO.sub("", item) if k else item).removesuffix("发生").strip().strip(_QUOTE_MARKS)
+        name = _ONE.sub("", lex.zero_again.sub("", item) if k else item).removesuffix("发生").strip().strip(_QUOTE_MARKS)
         if not name or len(name) > 30 or not _CJK.search(name):
             continue
         items.append(dict(name=name, value=0.0, value_max=None, unit=None, qualifier="exact", kind="count",

@@ -35,6 +35,7 @@ class Lexicon:
     determiners: re.Pattern
     trim_first: frozenset         # the first characters of determiners and lead words
     light_verbs: re.Pattern
+    light_end: Tail               # the same words at the end (命案实现“零发生”: 命案实现 → 命案)
     tail_words: re.Pattern
     whole_words: re.Pattern       # nouns holding a verb or a tail word (服务中心, 公共, 在线): never cut
     head_nouns: re.Pattern        # fullmatch: a noun a verb before it modifies (培训班, 整治资金)
@@ -48,6 +49,7 @@ class Lexicon:
     zero_outcome: Tail
     zero_context: re.Pattern
     zero_strong: re.Pattern
+    zero_again: re.Pattern        # an opener again at the start of a later item (无越级上访、无进京非访)
     zero_suffix: re.Pattern
     zero_word: re.Pattern         # match: the outcome word right after 零 (零事故)
     zero_tail: re.Pattern
@@ -134,6 +136,7 @@ def lexicon() -> Lexicon:
         determiners=re.compile(rf"^(?:{alternation(names['determiners'])})"),
         trim_first=frozenset(str(w)[0] for w in names["determiners"] + names["lead_words"]),
         light_verbs=re.compile(rf"^(?:{alternation(names['light_verbs'])})+"),
+        light_end=Tail(names["light_verbs"], repeat=True),
         tail_words=re.compile(alternation(names["tail_words"])),
         whole_words=re.compile(alternation(names["whole_words"])),
         head_nouns=re.compile(alternation(names["head_nouns"])),
@@ -147,6 +150,7 @@ def lexicon() -> Lexicon:
         zero_outcome=Tail(zeros["outcomes"]),
         zero_context=re.compile(zeros['contexts']),
         zero_strong=re.compile(zeros['strong']),
+        zero_again=re.compile(rf"^(?:{zeros['openers']})(?=[\u4e00-\u9fff]{{2}})"),
         zero_suffix=re.compile(zeros['suffix']),
         zero_word=re.compile(alternation(zeros['outcomes'])),
         zero_tail=re.compile(zeros['tail']),
